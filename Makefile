@@ -1,0 +1,90 @@
+# Two commands for contributors (see README): `make lab` and `make test`.
+# Every target sets up what it needs and reuses what already exists.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+NOTORCH_VENV := .venv-notorch
+BIN := $(abspath $(VENV)/bin)
+export PATH := $(BIN):$(PATH)
+STAMPS := .build-stamps
+KERNEL_NAME := device-bench-venv
+LAB_DIR := playground
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+BUILD_INPUTS := $(shell find src style schema -type f -not -path 'src/kernel/_generated/*' 2>/dev/null) \
+	jupyterlab_device_bench/probe.py package.json tsconfig.json scripts/embed-python.mjs
+
+.PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean
+
+help:
+	@echo "make lab   - set everything up and start JupyterLab on 127.0.0.1 with the benchmark notebook open"
+	@echo "make test  - set everything up and run every check (lint, jest, Galata, wheel, pytest)"
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+# Python: the project-local virtual environment (torch pinned: the CPU build).
+$(STAMPS)/venv: requirements/dev.txt | $(STAMPS)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+# A second interpreter with ipykernel but no torch, for the "no torch" tests.
+$(STAMPS)/venv-notorch: | $(STAMPS)
+	test -x $(NOTORCH_VENV)/bin/python || $(PYTHON) -m venv $(NOTORCH_VENV)
+	$(NOTORCH_VENV)/bin/python -m pip install -q --disable-pip-version-check ipykernel
+	touch $@
+
+# Node: exactly what package-lock.json says.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The extension in develop mode, and a kernel spec named for the venv.
+$(STAMPS)/develop: $(STAMPS)/venv $(STAMPS)/build pyproject.toml
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(VENV)/bin/python -m pip install -q --no-build-isolation --no-deps -e .
+	jupyter labextension develop --overwrite .
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name $(KERNEL_NAME) \
+		--display-name "Python 3 (device-bench .venv)"
+	touch $@
+
+$(STAMPS)/build: $(BUILD_INPUTS) $(STAMPS)/venv node_modules/.package-lock.json | $(STAMPS)
+	npm run build
+	touch $@
+
+setup: $(STAMPS)/develop
+
+lab: setup
+	mkdir -p $(LAB_DIR)
+	test -f $(LAB_DIR)/mnist_bench.ipynb || cp notebooks/mnist_bench.ipynb $(LAB_DIR)/
+	jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) \
+		--ServerApp.open_browser=False $(ROOT_FLAG) mnist_bench.ipynb
+
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: setup
+	npm run lint:check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+jest: setup
+	npx jest
+
+ui-test: setup chromium $(STAMPS)/venv-notorch
+	cd ui-tests && npx playwright test
+
+check-wheel: setup
+	$(VENV)/bin/python scripts/check_wheel.py
+
+pytest: setup $(STAMPS)/venv-notorch
+	$(VENV)/bin/python -m pytest
+
+test: lint jest ui-test check-wheel pytest
+
+clean:
+	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated dist

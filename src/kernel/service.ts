@@ -1,0 +1,297 @@
+/**
+ * The kernel probe client: asks a running kernel what its PyTorch can use.
+ *
+ * No DOM here. The probe's Python (`jupyterlab_device_bench/probe.py`) is
+ * embedded at build time and evaluated through `user_expressions` of a
+ * silent execute request, so it leaves no output, no history entry and no
+ * change to the execution count or the user's namespace.
+ */
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import { PromiseDelegate } from '@lumino/coreutils';
+import { Signal } from '@lumino/signaling';
+import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
+import { PROBE_SOURCE } from './_generated/sources';
+
+/**
+ * The key of the probe in `user_expressions`.
+ */
+const EXPRESSION_KEY = 'device_bench';
+
+/**
+ * The default time the kernel gets to answer once it runs the probe. The
+ * first probe of a kernel imports torch, which takes seconds on a cold disk.
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Build the expression that evaluates the probe in a fresh namespace.
+ *
+ * The source is a fixed file of this package; JSON string syntax is a valid
+ * Python string literal, so no user-provided text is ever pasted into code.
+ */
+export function probeExpression(source: string = PROBE_SOURCE): string {
+  return (
+    "(lambda g: (__import__('builtins').exec(" +
+    JSON.stringify(source) +
+    ", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
+  );
+}
+
+/**
+ * Decode one `user_expressions` entry of the probe into its report.
+ *
+ * @throws Error with the kernel's error text when the expression failed or
+ * the answer is not a probe document.
+ */
+export function decodeProbeResult(result: unknown): IProbeReport {
+  const entry = result as
+    | {
+        status?: string;
+        data?: Record<string, unknown>;
+        ename?: string;
+        evalue?: string;
+      }
+    | undefined;
+  if (!entry || typeof entry !== 'object') {
+    throw new Error('The kernel sent no probe result.');
+  }
+  if (entry.status !== 'ok') {
+    throw new Error(
+      `The probe failed in the kernel: ${entry.ename ?? 'error'}: ${entry.evalue ?? ''}`.trim()
+    );
+  }
+  const text = entry.data?.['text/plain'];
+  const match =
+    typeof text === 'string' ? /^'([A-Za-z0-9+/=]*)'$/.exec(text) : null;
+  if (!match) {
+    throw new Error('The kernel answered the probe with an unexpected value.');
+  }
+  const bytes = Uint8Array.from(atob(match[1]), c => c.charCodeAt(0));
+  const report = JSON.parse(new TextDecoder().decode(bytes)) as IProbeReport;
+  if (
+    !report ||
+    typeof report !== 'object' ||
+    typeof report.schema_version !== 'number'
+  ) {
+    throw new Error(
+      'The kernel answered the probe with an unexpected document.'
+    );
+  }
+  return report;
+}
+
+/**
+ * The language of a kernel, from its `kernel_info` reply (nothing executed).
+ */
+export async function kernelLanguage(
+  kernel: Kernel.IKernelConnection
+): Promise<string> {
+  const info = await kernel.info;
+  return (info?.language_info?.name ?? '').toLowerCase();
+}
+
+/**
+ * Probes kernels, caching the outcome by kernel id.
+ */
+export class DeviceProbeService implements IDeviceProbe {
+  constructor(options: DeviceProbeService.IOptions = {}) {
+    this._timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this._expression = probeExpression(options.source);
+  }
+
+  get probed(): Signal<this, IDeviceProbe.IProbedArgs> {
+    return this._probed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * The default timeout, in milliseconds.
+   */
+  get timeoutMs(): number {
+    return this._timeoutMs;
+  }
+  set timeoutMs(value: number) {
+    this._timeoutMs = value;
+  }
+
+  cached(kernelId: string): ProbeOutcome | undefined {
+    return this._cache.get(kernelId);
+  }
+
+  invalidate(kernelId: string): void {
+    this._cache.delete(kernelId);
+    this._pending.delete(kernelId);
+    this._generation.set(kernelId, (this._generation.get(kernelId) ?? 0) + 1);
+  }
+
+  probe(
+    kernel: Kernel.IKernelConnection,
+    options: IDeviceProbe.IProbeOptions = {}
+  ): Promise<ProbeOutcome> {
+    const id = kernel.id;
+    if (options.force) {
+      this.invalidate(id);
+    }
+    const cached = this._cache.get(id);
+    if (cached) {
+      return Promise.resolve(cached);
+    }
+    let pending = this._pending.get(id);
+    if (!pending) {
+      const generation = this._generation.get(id) ?? 0;
+      pending = this._run(kernel, options.timeoutMs ?? this._timeoutMs).then(
+        outcome => {
+          // A reply for a kernel that was restarted or re-probed since is dropped.
+          if (
+            (this._generation.get(id) ?? 0) === generation &&
+            !this._isDisposed
+          ) {
+            this._pending.delete(id);
+            if (outcome.kind !== 'error') {
+              this._cache.set(id, outcome);
+            }
+            this._probed.emit({ kernelId: id, outcome });
+          }
+          return outcome;
+        }
+      );
+      this._pending.set(id, pending);
+    }
+    return pending;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._cache.clear();
+    this._pending.clear();
+    Signal.clearData(this);
+  }
+
+  private async _run(
+    kernel: Kernel.IKernelConnection,
+    timeoutMs: number
+  ): Promise<ProbeOutcome> {
+    if (kernel.isDisposed || kernel.status === 'dead') {
+      return {
+        kind: 'error',
+        reason: 'dead',
+        message: 'The kernel is not running.'
+      };
+    }
+    let language: string;
+    try {
+      language = await kernelLanguage(kernel);
+    } catch (error) {
+      return { kind: 'error', reason: 'failed', message: String(error) };
+    }
+    if (language !== 'python') {
+      return { kind: 'not-python', language };
+    }
+    return this._execute(kernel, timeoutMs);
+  }
+
+  private async _execute(
+    kernel: Kernel.IKernelConnection,
+    timeoutMs: number
+  ): Promise<ProbeOutcome> {
+    const future = kernel.requestExecute(
+      {
+        code: '',
+        silent: true,
+        store_history: false,
+        allow_stdin: false,
+        stop_on_error: false,
+        user_expressions: { [EXPRESSION_KEY]: this._expression }
+      },
+      true
+    );
+    const timedOut = new PromiseDelegate<ProbeOutcome>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The clock runs only once the kernel works on the probe: a kernel busy
+    // with a long cell is "waiting", not "timed out".
+    const startClock = () => {
+      if (timer === undefined) {
+        timer = setTimeout(() => {
+          timedOut.resolve({
+            kind: 'error',
+            reason: 'timeout',
+            message: `The kernel did not answer within ${Math.round(timeoutMs / 1000)} s.`
+          });
+        }, timeoutMs);
+      }
+    };
+    if (kernel.status !== 'busy') {
+      startClock();
+    }
+    future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
+      if (msg.header.msg_type === 'status') {
+        startClock();
+      }
+    };
+    const replied = future.done.then(
+      (reply): ProbeOutcome => {
+        const content =
+          reply.content as KernelMessage.IExecuteReplyMsg['content'];
+        if (content.status !== 'ok') {
+          return {
+            kind: 'error',
+            reason: 'failed',
+            message: `The kernel refused the probe (${content.status}).`
+          };
+        }
+        try {
+          const report = decodeProbeResult(
+            content.user_expressions?.[EXPRESSION_KEY]
+          );
+          return { kind: 'ready', report };
+        } catch (error) {
+          return {
+            kind: 'error',
+            reason: 'failed',
+            message: (error as Error).message
+          };
+        }
+      },
+      (error: unknown): ProbeOutcome => ({
+        kind: 'error',
+        reason: kernel.status === 'dead' ? 'dead' : 'failed',
+        message: `The kernel stopped before answering: ${String(
+          (error as Error)?.message ?? error
+        )}`
+      })
+    );
+    try {
+      return await Promise.race([replied, timedOut.promise]);
+    } finally {
+      clearTimeout(timer);
+      future.dispose();
+    }
+  }
+
+  private _cache = new Map<string, ProbeOutcome>();
+  private _pending = new Map<string, Promise<ProbeOutcome>>();
+  private _generation = new Map<string, number>();
+  private _expression: string;
+  private _timeoutMs: number;
+  private _isDisposed = false;
+  private _probed = new Signal<this, IDeviceProbe.IProbedArgs>(this);
+}
+
+export namespace DeviceProbeService {
+  export interface IOptions {
+    /**
+     * The probe's Python source (default: the embedded probe).
+     */
+    source?: string;
+    /**
+     * The default timeout in milliseconds.
+     */
+    timeoutMs?: number;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The JSON document of the kernel probe (`jupyterlab_device_bench/probe.py`).
+ *
+ * Keys are snake_case exactly as the probe writes them. Every key is always
+ * present; `null` means "unknown" or "not applicable". A pytest test checks
+ * that these interfaces and the probe's document have the same keys.
+ * See docs/probe.md.
+ */
+
+/**
+ * The `schema_version` this extension understands.
+ */
+export const PROBE_SCHEMA_VERSION = 1;
+
+/**
+ * How serious a diagnostic is.
+ */
+export type DiagnosticSeverity = 'error' | 'warning' | 'info';
+
+/**
+ * The stable codes of the probe's diagnostics. Each appears at most once per document.
+ */
+export type DiagnosticCode =
+  | 'torch-missing'
+  | 'torch-import-failed'
+  | 'cpu-only-build'
+  | 'cuda-unavailable'
+  | 'driver-old'
+  | 'arch-unsupported'
+  | 'cuda-devices-hidden'
+  | 'mps-unavailable'
+  | 'cpu-only';
+
+/**
+ * The kind of a device in the flat device list.
+ */
+export type DeviceKind = 'cuda' | 'mps' | 'xpu' | 'cpu';
+
+/**
+ * The kernel's Python interpreter and host.
+ */
+export interface IProbePython {
+  /** `platform.python_version()`, e.g. "3.11.7". */
+  version: string | null;
+  /** `platform.python_implementation()`, e.g. "CPython". */
+  implementation: string | null;
+  /** `sys.executable`: shown in the panel only, never written to notebooks. */
+  executable: string;
+  /** `platform.system()`: "Linux", "Darwin", "Windows". */
+  os: string | null;
+  /** `platform.release()`. */
+  os_release: string | null;
+  /** `platform.machine()`: "x86_64", "arm64", "AMD64", ... */
+  machine: string | null;
+  /** macOS only: true when an x86_64 Python runs under Rosetta 2; null elsewhere. */
+  rosetta: boolean | null;
+}
+
+/**
+ * What the kernel's torch is and was built for.
+ */
+export interface IProbeTorch {
+  installed: boolean;
+  /** The import error as "Type: message", when torch could not be imported. */
+  import_error: string | null;
+  /** "missing": torch is not installed; "failed": it is, but importing it failed. */
+  import_error_type: 'missing' | 'failed' | null;
+  /** `torch.__version__`, e.g. "2.13.0+cpu". */
+  version: string | null;
+  /** `torch.version.cuda`: the CUDA version torch was built with; null for CPU/ROCm builds. */
+  cuda_build: string | null;
+  /** `torch.version.hip`: set for ROCm builds. */
+  hip: string | null;
+  /** `torch.backends.cudnn.version()`, e.g. 90100. */
+  cudnn: number | null;
+  mps_built: boolean;
+  mps_available: boolean;
+  xpu_available: boolean;
+  /** `torch.cuda.get_arch_list()`, e.g. ["sm_80", "sm_86", "sm_90"]; empty without CUDA. */
+  arch_list: string[];
+  /** `torch.get_num_threads()`. */
+  num_threads: number | null;
+}
+
+/**
+ * One GPU as NVML reports it (no CUDA context; ignores CUDA_VISIBLE_DEVICES).
+ */
+export interface IProbeNvmlGpu {
+  index: number;
+  name: string;
+  /** Bytes. */
+  total_memory: number | null;
+}
+
+/**
+ * One CUDA (or ROCm) device as torch sees it.
+ */
+export interface IProbeCudaDevice {
+  /** The torch device index: `cuda:<index>`. */
+  index: number;
+  name: string;
+  /** Bytes. */
+  total_memory: number;
+  /** "8.6". */
+  capability: string;
+  major: number;
+  minor: number;
+  multiprocessors: number | null;
+  /** Whether the build has kernels for this device; null when not checked (ROCm). */
+  supported: boolean | null;
+}
+
+/**
+ * CUDA as torch and the NVIDIA driver see it.
+ */
+export interface IProbeCuda {
+  /** `torch.cuda.is_available()`; false without torch. */
+  available: boolean;
+  /** `torch.cuda.device_count()` when available, else 0. */
+  device_count: number;
+  /** The value of CUDA_VISIBLE_DEVICES, or null when unset. */
+  visible_devices_env: string | null;
+  /** Highest CUDA version the driver supports, e.g. "12.4" (NVML). */
+  driver_cuda_version: string | null;
+  /** The NVIDIA driver version, e.g. "550.54.15" (NVML). */
+  driver_version: string | null;
+  /** How NVML was reached: "pynvml" or "libnvidia-ml"; null when it was not. */
+  nvml_source: string | null;
+  /** Why NVML could not be queried, when it failed rather than being absent. */
+  nvml_error: string | null;
+  /** GPUs NVML sees, whatever torch was built for; null when NVML is missing. */
+  nvml_gpu_count: number | null;
+  nvml_gpus: IProbeNvmlGpu[];
+  /** NVML sees a GPU, or (without NVML) driver files or nvidia-smi exist. */
+  nvidia_gpu_detected: boolean;
+  /** The warning torch raised while checking CUDA availability, if any. */
+  init_warning: string | null;
+  /** Filled only when CUDA is available. */
+  devices: IProbeCudaDevice[];
+}
+
+/**
+ * Apple's Metal Performance Shaders backend.
+ */
+export interface IProbeMps {
+  built: boolean;
+  available: boolean;
+  /** `platform.mac_ver()[0]`, e.g. "14.4"; null off macOS. */
+  macos_version: string | null;
+}
+
+/**
+ * One Intel GPU (XPU).
+ */
+export interface IProbeXpuDevice {
+  index: number;
+  name: string;
+  total_memory: number | null;
+}
+
+/**
+ * Intel GPUs (XPU).
+ */
+export interface IProbeXpu {
+  available: boolean;
+  device_count: number;
+  devices: IProbeXpuDevice[];
+}
+
+/**
+ * The host CPU.
+ */
+export interface IProbeCpu {
+  model: string | null;
+  /** `os.cpu_count()`. */
+  logical_cores: number | null;
+  /** `torch.get_num_threads()`; null without torch. */
+  torch_threads: number | null;
+  /** Physical memory in bytes, when the OS tells (not on Windows). */
+  total_memory: number | null;
+}
+
+/**
+ * One entry of the flat device list the panel renders.
+ */
+export interface IProbeDevice {
+  /** The torch device string: "cuda:0", "mps", "xpu:0", "cpu". */
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  /** Whether torch can run on it now. Unusable GPUs are listed with false. */
+  available: boolean;
+  /** Bytes; null when unknown (MPS). */
+  total_memory: number | null;
+  /** One line for the panel, e.g. "compute capability 8.6, 82 multiprocessors". */
+  detail: string;
+}
+
+/**
+ * A finding in plain English, with what to do about it.
+ */
+export interface IProbeDiagnostic {
+  code: DiagnosticCode;
+  severity: DiagnosticSeverity;
+  message: string;
+  /** What to do, including exact commands; null for plain notes. */
+  fix: string | null;
+}
+
+/**
+ * A section of the probe that failed; the section keeps neutral values.
+ */
+export interface IProbeError {
+  section: string;
+  message: string;
+}
+
+/**
+ * The whole probe document.
+ */
+export interface IProbeReport {
+  schema_version: number;
+  python: IProbePython;
+  torch: IProbeTorch;
+  cuda: IProbeCuda;
+  mps: IProbeMps;
+  xpu: IProbeXpu;
+  cpu: IProbeCpu;
+  /** CUDA devices, then MPS, then XPU, then the CPU; empty when torch is missing. */
+  devices: IProbeDevice[];
+  /** The id to preselect: the first available device; null without torch. */
+  recommended: string | null;
+  diagnostics: IProbeDiagnostic[];
+  /** Python warnings raised while probing, as "Category: message". */
+  warnings: string[];
+  /** Text that third-party code printed while probing (kept out of the notebook). */
+  captured_output: string | null;
+  errors: IProbeError[];
+  /** How long the probe took in the kernel. */
+  elapsed_ms: number;
+}

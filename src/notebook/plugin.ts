@@ -1,0 +1,145 @@
+/**
+ * The device picker's command: insert or update the notebook's device cell.
+ */
+import type {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { CodeCell } from '@jupyterlab/cells';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { SETTINGS_ID } from '../kernel/plugin';
+import { CommandIDs, IDeviceProbe, TRANSLATION_DOMAIN } from '../tokens';
+import { setDeviceCell, validateDevice } from './deviceCell';
+
+/**
+ * What the insert command returns (to other extensions and tests).
+ */
+export type InsertDeviceCellResult =
+  | {
+      ok: true;
+      device: string;
+      index: number;
+      created: boolean;
+      staleBelow: boolean;
+    }
+  | { ok: false; error: string };
+
+export const deviceCellPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-device-bench:device-cell',
+  description:
+    'Inserts or updates the notebook cell that selects the PyTorch device.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [IDeviceProbe, ISettingRegistry, ITranslator, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    probe: IDeviceProbe | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    let runAfterInsert = false;
+    if (settingRegistry) {
+      void settingRegistry
+        .load(SETTINGS_ID)
+        .then(settings => {
+          const update = () => {
+            runAfterInsert =
+              settings.get('deviceCellExecution').composite === 'run';
+          };
+          update();
+          settings.changed.connect(update);
+        })
+        .catch(reason => {
+          console.error(
+            'jupyterlab-device-bench: could not load settings.',
+            reason
+          );
+        });
+    }
+
+    const fail = (error: string): InsertDeviceCellResult => {
+      Notification.error(error, { autoClose: 8000 });
+      return { ok: false, error };
+    };
+
+    app.commands.addCommand(CommandIDs.insertDeviceCell, {
+      label: args =>
+        typeof args.device === 'string'
+          ? trans.__('Use Device %1 in This Notebook', args.device)
+          : trans.__('Insert Device Cell'),
+      caption: trans.__(
+        'Insert or update the one cell that sets `device` (tagged device-bench-device)'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            device: {
+              type: 'string',
+              description: 'auto, cpu, mps, cuda, cuda:N, xpu or xpu:N'
+            }
+          }
+        }
+      },
+      isEnabled: () => notebooks.currentWidget !== null,
+      execute: async args => {
+        const device = validateDevice(args.device ?? 'auto');
+        if (!device) {
+          return fail(
+            trans.__(
+              '"%1" is not a device the picker accepts (auto, cpu, mps, cuda, cuda:N, xpu, xpu:N). The notebook was not changed.',
+              String(args.device).slice(0, 40)
+            )
+          );
+        }
+        const panel = notebooks.currentWidget;
+        const model = panel?.content.model;
+        if (!panel || !model) {
+          return fail(trans.__('Open a notebook to choose its device.'));
+        }
+        const kernel = panel.sessionContext.session?.kernel;
+        const outcome = kernel ? probe?.cached(kernel.id) : undefined;
+        const label =
+          outcome?.kind === 'ready'
+            ? (outcome.report.devices.find(d => d.id === device)?.name ?? '')
+            : '';
+        let result;
+        try {
+          result = setDeviceCell(model, device, label ?? '');
+        } catch (error) {
+          return fail((error as Error).message);
+        }
+        if (runAfterInsert) {
+          const cell = panel.content.widgets[result.index];
+          if (cell instanceof CodeCell) {
+            void CodeCell.execute(cell, panel.sessionContext);
+          }
+        }
+        if (result.staleBelow) {
+          Notification.warning(
+            trans.__(
+              'The device is now %1. Cells below the device cell already ran with the old device: re-run them.',
+              device
+            ),
+            { autoClose: 8000 }
+          );
+        }
+        return { ok: true, device, ...result } satisfies InsertDeviceCellResult;
+      }
+    });
+
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.insertDeviceCell,
+        args: { device: 'auto' },
+        category: trans.__('Device Bench')
+      });
+    }
+  }
+};

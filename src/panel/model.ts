@@ -1,0 +1,222 @@
+/**
+ * The device panel's model: follows one session's kernel and keeps what the
+ * probe said about it. No DOM here; the view renders this state.
+ */
+import type { ISessionContext } from '@jupyterlab/apputils';
+import { VDomModel } from '@jupyterlab/apputils';
+import type { Kernel } from '@jupyterlab/services';
+import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
+
+/**
+ * What the panel shows.
+ */
+export type PanelState =
+  | 'no-kernel'
+  | 'starting'
+  | 'waiting'
+  | 'probing'
+  | 'not-python'
+  | 'no-torch'
+  | 'ready'
+  | 'error';
+
+export class DevicePanelModel extends VDomModel {
+  constructor(probe: IDeviceProbe) {
+    super();
+    this._probe = probe;
+  }
+
+  /**
+   * The followed session, or null.
+   */
+  get session(): ISessionContext | null {
+    return this._session;
+  }
+
+  /**
+   * Whether the followed session belongs to a notebook (the device cell can
+   * only go into a notebook).
+   */
+  get isNotebook(): boolean {
+    return this._isNotebook;
+  }
+
+  get state(): PanelState {
+    return this._state;
+  }
+
+  /**
+   * The probe report, when the state is `ready` or `no-torch`.
+   */
+  get report(): IProbeReport | null {
+    return this._outcome?.kind === 'ready' ? this._outcome.report : null;
+  }
+
+  /**
+   * The language of a non-Python kernel.
+   */
+  get language(): string {
+    return this._outcome?.kind === 'not-python' ? this._outcome.language : '';
+  }
+
+  /**
+   * The message of the `error` state.
+   */
+  get errorMessage(): string {
+    return this._outcome?.kind === 'error' ? this._outcome.message : '';
+  }
+
+  /**
+   * Follow another session (or none). Disconnects from the previous one first.
+   */
+  setSession(session: ISessionContext | null, isNotebook = false): void {
+    if (session === this._session && isNotebook === this._isNotebook) {
+      return;
+    }
+    if (this._session) {
+      this._session.kernelChanged.disconnect(this._onKernelChanged, this);
+      this._session.statusChanged.disconnect(this._onStatusChanged, this);
+      this._session.disposed.disconnect(this._onSessionDisposed, this);
+    }
+    this._session = session;
+    this._isNotebook = isNotebook && session !== null;
+    if (session) {
+      session.kernelChanged.connect(this._onKernelChanged, this);
+      session.statusChanged.connect(this._onStatusChanged, this);
+      session.disposed.connect(this._onSessionDisposed, this);
+    }
+    void this.refresh(false);
+  }
+
+  /**
+   * Probe the followed kernel; `force` ignores the cache.
+   */
+  async refresh(force = true): Promise<void> {
+    const request = ++this._request;
+    const kernel = this._session?.session?.kernel ?? null;
+    if (!kernel) {
+      this._outcome = null;
+      this._setState(this._isStarting() ? 'starting' : 'no-kernel');
+      return;
+    }
+    if (this._isStarting()) {
+      this._setState('starting');
+      return;
+    }
+    const cached = force ? undefined : this._probe.cached(kernel.id);
+    if (cached) {
+      this._apply(cached);
+      return;
+    }
+    this._setState(kernel.status === 'busy' ? 'waiting' : 'probing');
+    const outcome = await this._probe.probe(kernel, { force });
+    // Drop the answer when another request or another kernel came since.
+    if (
+      request !== this._request ||
+      this._currentKernel() !== kernel ||
+      this.isDisposed
+    ) {
+      return;
+    }
+    this._apply(outcome);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.setSession(null);
+    super.dispose();
+  }
+
+  private _apply(outcome: ProbeOutcome): void {
+    this._outcome = outcome;
+    switch (outcome.kind) {
+      case 'ready':
+        this._setState(outcome.report.torch.installed ? 'ready' : 'no-torch');
+        break;
+      case 'not-python':
+        this._setState('not-python');
+        break;
+      default:
+        this._setState('error');
+    }
+  }
+
+  private _setState(state: PanelState): void {
+    this._state = state;
+    this.stateChanged.emit(void 0);
+  }
+
+  private _currentKernel(): Kernel.IKernelConnection | null {
+    return this._session?.session?.kernel ?? null;
+  }
+
+  private _isStarting(): boolean {
+    const status = this._session?.kernelDisplayStatus;
+    return (
+      status === 'starting' ||
+      status === 'initializing' ||
+      status === 'restarting' ||
+      status === 'autorestarting'
+    );
+  }
+
+  private _onKernelChanged(): void {
+    void this.refresh(false);
+  }
+
+  private _onStatusChanged(_: ISessionContext, status: Kernel.Status): void {
+    const kernel = this._currentKernel();
+    switch (status) {
+      case 'restarting':
+      case 'autorestarting':
+      case 'starting':
+        // Same kernel id, new process: what we knew is stale.
+        if (kernel) {
+          this._probe.invalidate(kernel.id);
+        }
+        this._request++;
+        this._outcome = null;
+        this._setState('starting');
+        break;
+      case 'idle':
+        if (this._state === 'starting' || this._state === 'no-kernel') {
+          void this.refresh(false);
+        } else if (this._state === 'waiting') {
+          this._setState('probing');
+        } else if (this._state === 'no-torch' && this._sawBusy) {
+          // The user may just have installed torch in a cell.
+          void this.refresh(true);
+        }
+        this._sawBusy = false;
+        break;
+      case 'busy':
+        this._sawBusy = true;
+        break;
+      case 'dead':
+        this._request++;
+        this._outcome = {
+          kind: 'error',
+          reason: 'dead',
+          message: 'The kernel died. Restart it to see its devices.'
+        };
+        this._setState('error');
+        break;
+      default:
+        break;
+    }
+  }
+
+  private _onSessionDisposed(): void {
+    this.setSession(null);
+  }
+
+  private _probe: IDeviceProbe;
+  private _session: ISessionContext | null = null;
+  private _isNotebook = false;
+  private _state: PanelState = 'no-kernel';
+  private _outcome: ProbeOutcome | null = null;
+  private _request = 0;
+  private _sawBusy = false;
+}

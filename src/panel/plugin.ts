@@ -1,0 +1,108 @@
+/**
+ * The device panel in the left sidebar, and its commands.
+ */
+import type {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ILayoutRestorer } from '@jupyterlab/application';
+import { ICommandPalette, type ISessionContext } from '@jupyterlab/apputils';
+import { IConsoleTracker } from '@jupyterlab/console';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { chipIcon } from '../icons';
+import { CommandIDs, IDeviceProbe, TRANSLATION_DOMAIN } from '../tokens';
+import { DevicePanelModel } from './model';
+import { DevicePanelView } from './view';
+
+/**
+ * The id of the panel widget (also its restorer key).
+ */
+export const PANEL_ID = 'jp-DeviceBench-panel';
+
+export const panelPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-device-bench:plugin',
+  description: 'A sidebar panel that shows which devices the kernel can use.',
+  autoStart: true,
+  requires: [IDeviceProbe],
+  optional: [
+    ITranslator,
+    ILayoutRestorer,
+    ICommandPalette,
+    INotebookTracker,
+    IConsoleTracker
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    probe: IDeviceProbe,
+    translator: ITranslator | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null,
+    consoles: IConsoleTracker | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const model = new DevicePanelModel(probe);
+    const view = new DevicePanelView({
+      model,
+      trans,
+      actions: {
+        refresh: () => void app.commands.execute(CommandIDs.refresh),
+        useDevice: device =>
+          void app.commands.execute(CommandIDs.insertDeviceCell, { device })
+      }
+    });
+    view.id = PANEL_ID;
+    view.title.icon = chipIcon;
+    view.title.caption = trans.__('PyTorch devices');
+    view.node.setAttribute('role', 'region');
+    view.node.setAttribute('aria-label', trans.__('PyTorch devices'));
+    view.disposed.connect(() => model.dispose());
+
+    const follow = (session: ISessionContext | null, isNotebook: boolean) => {
+      model.setSession(session, isNotebook);
+    };
+    notebooks?.currentChanged.connect((_, panel) => {
+      if (panel) {
+        follow(panel.sessionContext, true);
+      } else if (model.isNotebook) {
+        follow(consoles?.currentWidget?.sessionContext ?? null, false);
+      }
+    });
+    consoles?.currentChanged.connect((_, panel) => {
+      if (panel) {
+        follow(panel.sessionContext, false);
+      }
+    });
+    if (notebooks?.currentWidget) {
+      follow(notebooks.currentWidget.sessionContext, true);
+    } else if (consoles?.currentWidget) {
+      follow(consoles.currentWidget.sessionContext, false);
+    }
+
+    app.shell.add(view, 'left', { rank: 700 });
+    restorer?.add(view, PANEL_ID);
+
+    app.commands.addCommand(CommandIDs.openPanel, {
+      label: trans.__('Show PyTorch Devices'),
+      caption: trans.__('Open the device panel in the left sidebar'),
+      icon: args => (args.isPalette ? undefined : chipIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => {
+        app.shell.activateById(PANEL_ID);
+      }
+    });
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh PyTorch Devices'),
+      caption: trans.__('Ask the kernel again which devices PyTorch can use'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => model.session !== null,
+      execute: () => model.refresh(true)
+    });
+    if (palette) {
+      const category = trans.__('Device Bench');
+      palette.addItem({ command: CommandIDs.openPanel, category });
+      palette.addItem({ command: CommandIDs.refresh, category });
+    }
+  }
+};

@@ -1,0 +1,310 @@
+/**
+ * The device panel's view: renders the model's state. React escapes every
+ * text it renders; nothing here builds HTML from strings.
+ */
+import { VDomRenderer } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import type { IProbeReport } from '../tokens';
+import type { DevicePanelModel } from './model';
+
+/**
+ * What the view asks of its host.
+ */
+export interface IDevicePanelActions {
+  /**
+   * Refresh the probe.
+   */
+  refresh(): void;
+  /**
+   * Insert or update the device cell of the current notebook.
+   */
+  useDevice(device: string): void;
+}
+
+/**
+ * Format a byte count for people (GiB with one decimal).
+ */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes <= 0) {
+    return '';
+  }
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1
+    ? `${gib.toFixed(1)} GiB`
+    : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
+  constructor(options: DevicePanelView.IOptions) {
+    super(options.model);
+    this._trans = options.trans;
+    this._actions = options.actions;
+    this.addClass('jp-DeviceBench-panel');
+  }
+
+  protected render(): React.ReactElement {
+    const trans = this._trans;
+    const model = this.model;
+    return (
+      <div className="jp-DeviceBench-content">
+        <div className="jp-DeviceBench-header">
+          <h2 className="jp-DeviceBench-title">
+            {trans.__('PyTorch devices')}
+          </h2>
+          <button
+            type="button"
+            className="jp-DeviceBench-iconButton jp-mod-styled"
+            title={trans.__('Ask the kernel again')}
+            aria-label={trans.__('Refresh devices')}
+            onClick={() => this._actions.refresh()}
+            disabled={model.session === null}
+          >
+            <refreshIcon.react tag="span" />
+          </button>
+        </div>
+        {this._renderKernelLine()}
+        {this._renderState()}
+      </div>
+    );
+  }
+
+  private _renderKernelLine(): React.ReactElement | null {
+    const session = this.model.session;
+    if (!session) {
+      return null;
+    }
+    return (
+      <div className="jp-DeviceBench-kernel">
+        <span className="jp-DeviceBench-label">{this._trans.__('Kernel')}</span>{' '}
+        <span>{session.kernelDisplayName}</span>
+      </div>
+    );
+  }
+
+  private _renderState(): React.ReactElement {
+    const trans = this._trans;
+    const model = this.model;
+    const message = (text: string, kind = 'info') => (
+      <div
+        className={`jp-DeviceBench-status jp-DeviceBench-status-${kind}`}
+        role="status"
+      >
+        {text}
+      </div>
+    );
+    switch (model.state) {
+      case 'no-kernel':
+        return message(
+          trans.__(
+            'Open a notebook or console with a Python kernel to see its devices.'
+          )
+        );
+      case 'starting':
+        return message(trans.__('The kernel is starting…'));
+      case 'waiting':
+        return message(
+          trans.__(
+            'Waiting for the kernel: a cell is running. The devices show when it finishes.'
+          )
+        );
+      case 'probing':
+        return message(
+          trans.__('Asking the kernel which devices PyTorch can use…')
+        );
+      case 'not-python':
+        return message(
+          trans.__(
+            'This kernel runs %1, not Python. The device panel needs a Python kernel with PyTorch.',
+            model.language || trans.__('another language')
+          ),
+          'warning'
+        );
+      case 'error':
+        return (
+          <div>
+            {message(model.errorMessage, 'error')}
+            <button
+              type="button"
+              className="jp-mod-styled jp-mod-accept jp-DeviceBench-retry"
+              onClick={() => this._actions.refresh()}
+            >
+              {trans.__('Retry')}
+            </button>
+          </div>
+        );
+      case 'no-torch':
+      case 'ready':
+        return this._renderReport(model.report);
+    }
+  }
+
+  private _renderReport(report: IProbeReport | null): React.ReactElement {
+    if (!report) {
+      return <div />;
+    }
+    return (
+      <div className="jp-DeviceBench-report">
+        {this._renderDiagnostics(report)}
+        {report.torch.installed ? this._renderDevices(report) : null}
+        {this._renderVersions(report)}
+      </div>
+    );
+  }
+
+  private _renderDevices(report: IProbeReport): React.ReactElement {
+    const trans = this._trans;
+    const canInsert = this.model.isNotebook;
+    const anyAvailable = report.devices.some(d => d.available);
+    return (
+      <section
+        className="jp-DeviceBench-section"
+        aria-label={trans.__('Devices')}
+      >
+        <h3 className="jp-DeviceBench-sectionTitle">{trans.__('Devices')}</h3>
+        <ul className="jp-DeviceBench-devices">
+          {report.devices.map(device => (
+            <li
+              key={device.id}
+              className={`jp-DeviceBench-device ${
+                device.available ? 'jp-mod-available' : 'jp-mod-unavailable'
+              }`}
+              data-device={device.id}
+            >
+              <div className="jp-DeviceBench-deviceMain">
+                <span className="jp-DeviceBench-deviceId">{device.id}</span>
+                <span className="jp-DeviceBench-deviceName">
+                  {device.name ?? ''}
+                </span>
+                <span className="jp-DeviceBench-deviceState">
+                  {device.available
+                    ? trans.__('available')
+                    : trans.__('not available')}
+                </span>
+              </div>
+              <div className="jp-DeviceBench-deviceDetail">
+                {[formatBytes(device.total_memory), device.detail ?? '']
+                  .filter(Boolean)
+                  .join(' · ')}
+              </div>
+              {canInsert && device.available ? (
+                <button
+                  type="button"
+                  className="jp-mod-styled jp-DeviceBench-use"
+                  onClick={() => this._actions.useDevice(device.id)}
+                  title={trans.__(
+                    'Insert or update the device cell with %1',
+                    device.id
+                  )}
+                >
+                  {trans.__('Use %1', device.id)}
+                </button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+        {canInsert && anyAvailable ? (
+          <button
+            type="button"
+            className="jp-mod-styled jp-DeviceBench-use jp-DeviceBench-useAuto"
+            onClick={() => this._actions.useDevice('auto')}
+            title={trans.__(
+              'Portable code: CUDA, then MPS, then CPU, chosen when it runs'
+            )}
+          >
+            {trans.__('Use auto (CUDA, then MPS, then CPU)')}
+          </button>
+        ) : null}
+      </section>
+    );
+  }
+
+  private _renderDiagnostics(report: IProbeReport): React.ReactElement | null {
+    if (!report.diagnostics.length) {
+      return null;
+    }
+    const trans = this._trans;
+    return (
+      <section
+        className="jp-DeviceBench-section"
+        aria-label={trans.__('Diagnostics')}
+      >
+        <ul className="jp-DeviceBench-diagnostics">
+          {report.diagnostics.map(d => (
+            <li
+              key={d.code}
+              className={`jp-DeviceBench-diagnostic jp-DeviceBench-status-${d.severity}`}
+              data-code={d.code}
+            >
+              <p className="jp-DeviceBench-diagnosticMessage">{d.message}</p>
+              {d.fix ? (
+                <p className="jp-DeviceBench-diagnosticFix">{d.fix}</p>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+    );
+  }
+
+  private _renderVersions(report: IProbeReport): React.ReactElement {
+    const trans = this._trans;
+    const rows: [string, string | number | null | undefined][] = [
+      [trans.__('Python'), report.python.version],
+      [trans.__('Interpreter'), report.python.executable],
+      [
+        trans.__('PyTorch'),
+        report.torch.installed
+          ? report.torch.version
+          : trans.__('not installed')
+      ],
+      [trans.__('Built for CUDA'), report.torch.cuda_build],
+      [trans.__('Driver supports CUDA'), report.cuda.driver_cuda_version],
+      [trans.__('cuDNN'), report.torch.cudnn],
+      [trans.__('ROCm (HIP)'), report.torch.hip],
+      [trans.__('CPU'), report.cpu.model],
+      [trans.__('Logical cores'), report.cpu.logical_cores],
+      [
+        trans.__('Torch threads'),
+        report.torch.installed ? report.cpu.torch_threads : null
+      ]
+    ];
+    return (
+      <section
+        className="jp-DeviceBench-section"
+        aria-label={trans.__('Versions')}
+      >
+        <h3 className="jp-DeviceBench-sectionTitle">
+          {trans.__('Environment')}
+        </h3>
+        <table className="jp-DeviceBench-versions">
+          <tbody>
+            {rows
+              .filter(
+                ([, value]) =>
+                  value !== null && value !== undefined && value !== ''
+              )
+              .map(([label, value]) => (
+                <tr key={label}>
+                  <th scope="row">{label}</th>
+                  <td>{String(value)}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </section>
+    );
+  }
+
+  private _trans: TranslationBundle;
+  private _actions: IDevicePanelActions;
+}
+
+export namespace DevicePanelView {
+  export interface IOptions {
+    model: DevicePanelModel;
+    trans: TranslationBundle;
+    actions: IDevicePanelActions;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Tokens that join the extension's plugins, one per concern
+ * (kernel probe → panel → notebook device cell).
+ */
+import type { Kernel } from '@jupyterlab/services';
+import { Token } from '@lumino/coreutils';
+import type { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
+import type { IProbeReport } from './kernel/types';
+
+export type { IProbeReport } from './kernel/types';
+
+/**
+ * The command ids of the extension.
+ */
+export namespace CommandIDs {
+  export const openPanel = 'device-bench:open-panel';
+  export const refresh = 'device-bench:refresh';
+  export const insertDeviceCell = 'device-bench:insert-device-cell';
+}
+
+/**
+ * The name of the notebook metadata key owned by the extension.
+ */
+export const METADATA_KEY = 'device_bench';
+
+/**
+ * The tag that marks the device-selection cell.
+ */
+export const DEVICE_CELL_TAG = 'device-bench-device';
+
+/**
+ * The translation domain of the extension.
+ */
+export const TRANSLATION_DOMAIN = 'jupyterlab_device_bench';
+
+/**
+ * What the probe service knows about one kernel.
+ */
+export type ProbeOutcome =
+  | { kind: 'ready'; report: IProbeReport }
+  | { kind: 'not-python'; language: string }
+  | { kind: 'error'; reason: 'timeout' | 'dead' | 'failed'; message: string };
+
+/**
+ * Asks a running kernel what its PyTorch can use.
+ */
+export interface IDeviceProbe extends IDisposable {
+  /**
+   * Probe a kernel, or return the cached outcome for that kernel id.
+   *
+   * Concurrent calls for the same kernel share one request.
+   */
+  probe(
+    kernel: Kernel.IKernelConnection,
+    options?: IDeviceProbe.IProbeOptions
+  ): Promise<ProbeOutcome>;
+
+  /**
+   * The cached outcome for a kernel id, if any.
+   */
+  cached(kernelId: string): ProbeOutcome | undefined;
+
+  /**
+   * Forget what is known about a kernel (after a restart, for example).
+   */
+  invalidate(kernelId: string): void;
+
+  /**
+   * Emitted when a probe finishes for a kernel id.
+   */
+  readonly probed: ISignal<IDeviceProbe, IDeviceProbe.IProbedArgs>;
+}
+
+export namespace IDeviceProbe {
+  export interface IProbeOptions {
+    /**
+     * Ignore the cache and ask the kernel again.
+     */
+    force?: boolean;
+    /**
+     * Give up after this many milliseconds (default: the service's timeout).
+     */
+    timeoutMs?: number;
+  }
+
+  export interface IProbedArgs {
+    kernelId: string;
+    outcome: ProbeOutcome;
+  }
+}
+
+export const IDeviceProbe = new Token<IDeviceProbe>(
+  'jupyterlab-device-bench:IDeviceProbe',
+  'Asks a running kernel which devices its PyTorch can use.'
+);
