@@ -1,0 +1,296 @@
+/**
+ * The probe against a real Jupyter server and a real ipykernel with torch.
+ *
+ * `python` on PATH must be the project's venv (with torch); `make test`
+ * puts `.venv/bin` first on PATH.
+ */
+import { SessionContext } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
+import {
+  type Kernel,
+  KernelManager,
+  KernelSpecManager,
+  type KernelMessage,
+  SessionManager
+} from '@jupyterlab/services';
+import { JupyterServer } from '@jupyterlab/testing';
+import * as net from 'node:net';
+import { DevicePanelModel, type PanelState } from '../../panel/model';
+import type { IDeviceProbe, ProbeOutcome } from '../../tokens';
+import { DeviceProbeService } from '../service';
+
+const KERNEL = 'device-bench-test';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Run code visibly (like a user's cell) and return the reply content.
+ */
+async function run(
+  kernel: Kernel.IKernelConnection,
+  code: string
+): Promise<KernelMessage.IExecuteReplyMsg['content']> {
+  const future = kernel.requestExecute({ code });
+  try {
+    const reply = await future.done;
+    return reply.content;
+  } finally {
+    future.dispose();
+  }
+}
+
+/**
+ * Evaluate expressions silently and return their text/plain values.
+ */
+async function ask(
+  kernel: Kernel.IKernelConnection,
+  expressions: Record<string, string>
+): Promise<Record<string, string>> {
+  const future = kernel.requestExecute({
+    code: '',
+    silent: true,
+    store_history: false,
+    user_expressions: expressions
+  });
+  try {
+    const reply = await future.done;
+    const content = reply.content as KernelMessage.IExecuteReplyMsg['content'] & {
+      user_expressions: Record<string, { status: string; data: Record<string, string> }>;
+    };
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(content.user_expressions)) {
+      expect(value.status).toBe('ok');
+      out[key] = value.data['text/plain'];
+    }
+    return out;
+  } finally {
+    future.dispose();
+  }
+}
+
+function ready(outcome: ProbeOutcome) {
+  if (outcome.kind !== 'ready') {
+    throw new Error(`expected a report, got ${JSON.stringify(outcome)}`);
+  }
+  return outcome.report;
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) {
+      throw new Error('timed out waiting');
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
+describe('kernel probe against a real kernel', () => {
+  const server = new JupyterServer();
+  let kernels: KernelManager;
+  let kernel: Kernel.IKernelConnection;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    await server.start({
+      additionalKernelSpecs: {
+        [KERNEL]: {
+          argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+          display_name: 'Python (device-bench test)',
+          language: 'python'
+        }
+      },
+      configData: {
+        ServerApp: {
+          ip: '127.0.0.1',
+          port,
+          port_retries: 0,
+          // JupyterServer finds the server by a localhost URL in its log.
+          custom_display_url: `http://localhost:${port}/`,
+          allow_root: process.getuid?.() === 0,
+          log_level: 'INFO'
+        },
+        LabApp: { log_level: 'INFO' },
+        FileContentsManager: { delete_to_trash: false }
+      }
+    });
+    PageConfig.setOption('baseUrl', `http://127.0.0.1:${port}/`);
+    PageConfig.setOption('wsUrl', `ws://127.0.0.1:${port}/`);
+    kernels = new KernelManager();
+    await kernels.ready;
+    kernel = await kernels.startNew({ name: KERNEL });
+    await kernel.info;
+  }, 180_000);
+
+  afterAll(async () => {
+    kernels?.dispose();
+    await server.shutdown();
+  });
+
+  it('answers what the kernel says when asked directly', async () => {
+    const service = new DeviceProbeService();
+    const report = ready(await service.probe(kernel));
+    const direct = await ask(kernel, {
+      version: '__import__("torch").__version__',
+      cuda: '__import__("torch").cuda.is_available()',
+      build: 'repr(__import__("torch").version.cuda)',
+      threads: '__import__("torch").get_num_threads()',
+      mps: '__import__("torch").backends.mps.is_available()'
+    });
+    expect(report.torch.installed).toBe(true);
+    expect(`'${report.torch.version}'`).toBe(direct.version);
+    expect(String(report.cuda.available)).toBe(direct.cuda === 'True' ? 'true' : 'false');
+    expect(report.torch.cuda_build === null ? "'None'" : `'${report.torch.cuda_build}'`).toBe(
+      direct.build
+    );
+    expect(String(report.torch.num_threads)).toBe(direct.threads);
+    expect(String(report.mps.available)).toBe(direct.mps === 'True' ? 'true' : 'false');
+    // This machine has no accelerator: the CPU is listed and recommended.
+    expect(report.devices.map(d => d.id)).toContain('cpu');
+    expect(report.recommended).toBe(direct.cuda === 'True' ? 'cuda:0' : 'cpu');
+    service.dispose();
+  });
+
+  it('leaves no trace: execution count and namespace unchanged, no output', async () => {
+    const service = new DeviceProbeService();
+    const before = await run(kernel, 'device_bench_marker = 1');
+    const names = { names: 'sorted(get_ipython().user_ns)' };
+    const namesBefore = (await ask(kernel, names)).names;
+    const outputs: string[] = [];
+    const onIOPub = (_: Kernel.IKernelConnection, msg: KernelMessage.IIOPubMessage) => {
+      if (msg.header.msg_type !== 'status') {
+        outputs.push(msg.header.msg_type);
+      }
+    };
+    kernel.iopubMessage.connect(onIOPub);
+    ready(await service.probe(kernel, { force: true }));
+    kernel.iopubMessage.disconnect(onIOPub);
+    const namesAfter = (await ask(kernel, names)).names;
+    const after = await run(kernel, 'pass');
+    expect(outputs).toEqual([]);
+    expect(namesAfter).toBe(namesBefore);
+    expect(namesBefore).toContain("'device_bench_marker'");
+    expect(after.execution_count).toBe((before.execution_count as number) + 1);
+    expect(namesAfter).not.toContain("'torch'");
+    service.dispose();
+  });
+
+  it('caches by kernel id and shares concurrent requests', async () => {
+    const service = new DeviceProbeService();
+    const emitted: string[] = [];
+    service.probed.connect((_, args) => emitted.push(args.kernelId));
+    const [a, b] = await Promise.all([service.probe(kernel), service.probe(kernel)]);
+    expect(a).toBe(b);
+    expect(service.cached(kernel.id)).toBe(a);
+    expect(await service.probe(kernel)).toBe(a);
+    expect(emitted).toEqual([kernel.id]);
+    service.dispose();
+  });
+
+  it('drops a late reply for a kernel that was invalidated meanwhile', async () => {
+    const service = new DeviceProbeService();
+    const emitted: ProbeOutcome[] = [];
+    service.probed.connect((_, args) => emitted.push(args.outcome));
+    const pending = service.probe(kernel);
+    service.invalidate(kernel.id); // e.g. the kernel restarted
+    const outcome = await pending;
+    expect(outcome.kind).toBe('ready');
+    expect(service.cached(kernel.id)).toBeUndefined();
+    expect(emitted).toEqual([]);
+    service.dispose();
+  });
+
+  it('times out with a clear message, and a retry works', async () => {
+    const service = new DeviceProbeService();
+    // Keep the kernel busy briefly so the probe can't answer in 1 ms.
+    const sleeper = kernel.requestExecute({ code: 'import time; time.sleep(0.5)' });
+    const outcome = await service.probe(kernel, { force: true, timeoutMs: 1 });
+    await sleeper.done;
+    sleeper.dispose();
+    expect(outcome).toMatchObject({ kind: 'error', reason: 'timeout' });
+    expect((outcome as { message: string }).message).toMatch(/did not answer/);
+    expect(service.cached(kernel.id)).toBeUndefined();
+    expect((await service.probe(kernel)).kind).toBe('ready');
+    service.dispose();
+  });
+
+  it('recognises a non-Python kernel without executing anything', async () => {
+    const service = new DeviceProbeService();
+    const echo = await kernels.startNew({ name: 'echo' });
+    try {
+      const executed: string[] = [];
+      echo.anyMessage.connect((_, args) => {
+        if (args.direction === 'send' && args.msg.header.msg_type === 'execute_request') {
+          executed.push(args.msg.header.msg_id);
+        }
+      });
+      const outcome = await service.probe(echo);
+      expect(outcome).toEqual({ kind: 'not-python', language: 'echo' });
+      expect(executed).toEqual([]);
+    } finally {
+      await echo.shutdown();
+      service.dispose();
+    }
+  });
+
+  it('panel model: waits for a busy kernel, then follows a restart', async () => {
+    const sessions = new SessionManager({ kernelManager: kernels });
+    const specs = new KernelSpecManager();
+    await Promise.all([sessions.ready, specs.ready]);
+    const context = new SessionContext({
+      sessionManager: sessions,
+      specsManager: specs,
+      path: 'device-bench-model.ipynb',
+      type: 'notebook',
+      kernelPreference: { name: KERNEL }
+    });
+    const probe: IDeviceProbe = new DeviceProbeService();
+    const model = new DevicePanelModel(probe);
+    const states: PanelState[] = [];
+    model.stateChanged.connect(() => states.push(model.state));
+    try {
+      await context.initialize();
+      await context.ready;
+      const sessionKernel = context.session!.kernel!;
+      await sessionKernel.info;
+      // A long cell is running when the panel starts following the kernel.
+      const cell = sessionKernel.requestExecute({ code: 'import time; time.sleep(2)' });
+      await waitFor(() => sessionKernel.status === 'busy');
+      model.setSession(context, true);
+      expect(model.state).toBe('waiting');
+      await cell.done;
+      cell.dispose();
+      await waitFor(() => model.state === 'ready');
+      expect(model.report?.torch.installed).toBe(true);
+
+      states.length = 0;
+      await context.restartKernel();
+      await waitFor(() => model.state === 'ready' && states.includes('starting'));
+      expect(states[0]).toBe('starting');
+      expect(probe.cached(sessionKernel.id)?.kind).toBe('ready');
+
+      // A reply that arrives after the panel moved on is dropped.
+      const late = model.refresh(true);
+      model.setSession(null);
+      await late;
+      expect(model.state).toBe('no-kernel');
+      expect(model.report).toBeNull();
+    } finally {
+      model.dispose();
+      probe.dispose();
+      await context.shutdown();
+      context.dispose();
+      sessions.dispose();
+      specs.dispose();
+    }
+  });
+});

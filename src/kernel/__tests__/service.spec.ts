@@ -1,0 +1,53 @@
+import { decodeProbeResult, probeExpression } from '../service';
+
+function encode(doc: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(doc));
+  return btoa(String.fromCharCode(...bytes));
+}
+
+describe('probeExpression', () => {
+  it('evaluates the source in a fresh namespace and calls the base64 entry point', () => {
+    const expr = probeExpression('x = 1\n');
+    expect(expr).toBe(
+      "(lambda g: (__import__('builtins').exec(\"x = 1\\n\", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
+    );
+  });
+
+  it('embeds the real probe source as one string literal', () => {
+    const expr = probeExpression();
+    expect(expr).toContain('def device_bench_probe_b64');
+    expect(expr.split('\n').length).toBe(1);
+  });
+});
+
+describe('decodeProbeResult', () => {
+  it('decodes the repr of a base64 string, including non-ASCII text', () => {
+    const doc = { schema_version: 1, cpu: { model: 'Apple M1 Max – 10 cœurs' } };
+    const report = decodeProbeResult({
+      status: 'ok',
+      data: { 'text/plain': `'${encode(doc)}'` }
+    });
+    expect(report).toEqual(doc);
+  });
+
+  it('reports the kernel error of a failed expression', () => {
+    expect(() =>
+      decodeProbeResult({ status: 'error', ename: 'NameError', evalue: 'boom' })
+    ).toThrow('NameError: boom');
+  });
+
+  it.each([
+    undefined,
+    { status: 'ok', data: {} },
+    { status: 'ok', data: { 'text/plain': 'None' } },
+    { status: 'ok', data: { 'text/plain': "'not base64!'" } }
+  ])('refuses an unexpected answer %#', value => {
+    expect(() => decodeProbeResult(value)).toThrow(/unexpected|no probe result/);
+  });
+
+  it('refuses a JSON value that is not a probe document', () => {
+    expect(() =>
+      decodeProbeResult({ status: 'ok', data: { 'text/plain': `'${encode([1, 2])}'` } })
+    ).toThrow(/unexpected document/);
+  });
+});
