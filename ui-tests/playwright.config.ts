@@ -76,7 +76,7 @@ export default {
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: 'ignore',
-    stderr: 'pipe',
+    stderr: process.env.DEVICE_BENCH_UI_DEBUG ? 'pipe' : 'ignore',
     env: {
       ...process.env,
       JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
