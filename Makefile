@@ -88,3 +88,8 @@ test: lint jest ui-test check-wheel pytest
 
 clean:
 	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated dist
+
+# Benchmarks (not tests): they print figures.
+.PHONY: bench-probe
+bench-probe: setup chromium
+	npx playwright test -c bench/playwright.config.ts

@@ -73,6 +73,7 @@ export default {
   webServer: {
     command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${PORT}`,
     url: `http://127.0.0.1:${PORT}/lab`,
+    cwd: __dirname,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: 'ignore',

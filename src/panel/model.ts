@@ -60,6 +60,14 @@ export class DevicePanelModel extends VDomModel {
   }
 
   /**
+   * How long the last probe took, from request to answer, in milliseconds
+   * (null when the answer came from the cache).
+   */
+  get roundTripMs(): number | null {
+    return this._roundTripMs;
+  }
+
+  /**
    * The message of the `error` state.
    */
   get errorMessage(): string {
@@ -105,10 +113,12 @@ export class DevicePanelModel extends VDomModel {
     }
     const cached = force ? undefined : this._probe.cached(kernel.id);
     if (cached) {
+      this._roundTripMs = null;
       this._apply(cached);
       return;
     }
     this._setState(kernel.status === 'busy' ? 'waiting' : 'probing');
+    const started = performance.now();
     const outcome = await this._probe.probe(kernel, { force });
     // Drop the answer when another request or another kernel came since.
     if (
@@ -118,6 +128,7 @@ export class DevicePanelModel extends VDomModel {
     ) {
       return;
     }
+    this._roundTripMs = performance.now() - started;
     this._apply(outcome);
   }
 
@@ -219,4 +230,5 @@ export class DevicePanelModel extends VDomModel {
   private _outcome: ProbeOutcome | null = null;
   private _request = 0;
   private _sawBusy = false;
+  private _roundTripMs: number | null = null;
 }

@@ -149,6 +149,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
         {this._renderDiagnostics(report)}
         {report.torch.installed ? this._renderDevices(report) : null}
         {this._renderVersions(report)}
+        {this._renderTiming()}
       </div>
     );
   }
@@ -245,6 +246,18 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
           ))}
         </ul>
       </section>
+    );
+  }
+
+  private _renderTiming(): React.ReactElement | null {
+    const ms = this.model.roundTripMs;
+    if (ms === null) {
+      return null;
+    }
+    return (
+      <div className="jp-DeviceBench-timing" data-round-trip-ms={ms.toFixed(1)}>
+        {this._trans.__('Kernel answered in %1 ms', Math.round(ms))}
+      </div>
     );
   }
 

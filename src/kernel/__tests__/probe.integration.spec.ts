@@ -63,9 +63,13 @@ async function ask(
   });
   try {
     const reply = await future.done;
-    const content = reply.content as KernelMessage.IExecuteReplyMsg['content'] & {
-      user_expressions: Record<string, { status: string; data: Record<string, string> }>;
-    };
+    const content =
+      reply.content as KernelMessage.IExecuteReplyMsg['content'] & {
+        user_expressions: Record<
+          string,
+          { status: string; data: Record<string, string> }
+        >;
+      };
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(content.user_expressions)) {
       expect(value.status).toBe('ok');
@@ -84,7 +88,10 @@ function ready(outcome: ProbeOutcome) {
   return outcome.report;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function waitFor(
+  check: () => boolean,
+  timeoutMs = 60_000
+): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs) {
@@ -104,7 +111,13 @@ describe('kernel probe against a real kernel', () => {
     await server.start({
       additionalKernelSpecs: {
         [KERNEL]: {
-          argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+          argv: [
+            'python',
+            '-m',
+            'ipykernel_launcher',
+            '-f',
+            '{connection_file}'
+          ],
           display_name: 'Python (device-bench test)',
           language: 'python'
         }
@@ -148,12 +161,18 @@ describe('kernel probe against a real kernel', () => {
     });
     expect(report.torch.installed).toBe(true);
     expect(`'${report.torch.version}'`).toBe(direct.version);
-    expect(String(report.cuda.available)).toBe(direct.cuda === 'True' ? 'true' : 'false');
-    expect(report.torch.cuda_build === null ? "'None'" : `'${report.torch.cuda_build}'`).toBe(
-      direct.build
+    expect(String(report.cuda.available)).toBe(
+      direct.cuda === 'True' ? 'true' : 'false'
     );
+    expect(
+      report.torch.cuda_build === null
+        ? "'None'"
+        : `'${report.torch.cuda_build}'`
+    ).toBe(direct.build);
     expect(String(report.torch.num_threads)).toBe(direct.threads);
-    expect(String(report.mps.available)).toBe(direct.mps === 'True' ? 'true' : 'false');
+    expect(String(report.mps.available)).toBe(
+      direct.mps === 'True' ? 'true' : 'false'
+    );
     // This machine has no accelerator: the CPU is listed and recommended.
     expect(report.devices.map(d => d.id)).toContain('cpu');
     expect(report.recommended).toBe(direct.cuda === 'True' ? 'cuda:0' : 'cpu');
@@ -166,7 +185,10 @@ describe('kernel probe against a real kernel', () => {
     const names = { names: 'sorted(get_ipython().user_ns)' };
     const namesBefore = (await ask(kernel, names)).names;
     const outputs: string[] = [];
-    const onIOPub = (_: Kernel.IKernelConnection, msg: KernelMessage.IIOPubMessage) => {
+    const onIOPub = (
+      _: Kernel.IKernelConnection,
+      msg: KernelMessage.IIOPubMessage
+    ) => {
       if (msg.header.msg_type !== 'status') {
         outputs.push(msg.header.msg_type);
       }
@@ -188,7 +210,10 @@ describe('kernel probe against a real kernel', () => {
     const service = new DeviceProbeService();
     const emitted: string[] = [];
     service.probed.connect((_, args) => emitted.push(args.kernelId));
-    const [a, b] = await Promise.all([service.probe(kernel), service.probe(kernel)]);
+    const [a, b] = await Promise.all([
+      service.probe(kernel),
+      service.probe(kernel)
+    ]);
     expect(a).toBe(b);
     expect(service.cached(kernel.id)).toBe(a);
     expect(await service.probe(kernel)).toBe(a);
@@ -212,7 +237,9 @@ describe('kernel probe against a real kernel', () => {
   it('times out with a clear message, and a retry works', async () => {
     const service = new DeviceProbeService();
     // Keep the kernel busy briefly so the probe can't answer in 1 ms.
-    const sleeper = kernel.requestExecute({ code: 'import time; time.sleep(0.5)' });
+    const sleeper = kernel.requestExecute({
+      code: 'import time; time.sleep(0.5)'
+    });
     const outcome = await service.probe(kernel, { force: true, timeoutMs: 1 });
     await sleeper.done;
     sleeper.dispose();
@@ -229,7 +256,10 @@ describe('kernel probe against a real kernel', () => {
     try {
       const executed: string[] = [];
       echo.anyMessage.connect((_, args) => {
-        if (args.direction === 'send' && args.msg.header.msg_type === 'execute_request') {
+        if (
+          args.direction === 'send' &&
+          args.msg.header.msg_type === 'execute_request'
+        ) {
           executed.push(args.msg.header.msg_id);
         }
       });
@@ -263,7 +293,9 @@ describe('kernel probe against a real kernel', () => {
       const sessionKernel = context.session!.kernel!;
       await sessionKernel.info;
       // A long cell is running when the panel starts following the kernel.
-      const cell = sessionKernel.requestExecute({ code: 'import time; time.sleep(2)' });
+      const cell = sessionKernel.requestExecute({
+        code: 'import time; time.sleep(2)'
+      });
       await waitFor(() => sessionKernel.status === 'busy');
       model.setSession(context, true);
       expect(model.state).toBe('waiting');
@@ -274,7 +306,9 @@ describe('kernel probe against a real kernel', () => {
 
       states.length = 0;
       await context.restartKernel();
-      await waitFor(() => model.state === 'ready' && states.includes('starting'));
+      await waitFor(
+        () => model.state === 'ready' && states.includes('starting')
+      );
       expect(states[0]).toBe('starting');
       expect(probe.cached(sessionKernel.id)?.kind).toBe('ready');
 

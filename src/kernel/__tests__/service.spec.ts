@@ -22,7 +22,10 @@ describe('probeExpression', () => {
 
 describe('decodeProbeResult', () => {
   it('decodes the repr of a base64 string, including non-ASCII text', () => {
-    const doc = { schema_version: 1, cpu: { model: 'Apple M1 Max – 10 cœurs' } };
+    const doc = {
+      schema_version: 1,
+      cpu: { model: 'Apple M1 Max – 10 cœurs' }
+    };
     const report = decodeProbeResult({
       status: 'ok',
       data: { 'text/plain': `'${encode(doc)}'` }
@@ -42,12 +45,17 @@ describe('decodeProbeResult', () => {
     { status: 'ok', data: { 'text/plain': 'None' } },
     { status: 'ok', data: { 'text/plain': "'not base64!'" } }
   ])('refuses an unexpected answer %#', value => {
-    expect(() => decodeProbeResult(value)).toThrow(/unexpected|no probe result/);
+    expect(() => decodeProbeResult(value)).toThrow(
+      /unexpected|no probe result/
+    );
   });
 
   it('refuses a JSON value that is not a probe document', () => {
     expect(() =>
-      decodeProbeResult({ status: 'ok', data: { 'text/plain': `'${encode([1, 2])}'` } })
+      decodeProbeResult({
+        status: 'ok',
+        data: { 'text/plain': `'${encode([1, 2])}'` }
+      })
     ).toThrow(/unexpected document/);
   });
 });
