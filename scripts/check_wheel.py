@@ -13,12 +13,16 @@ Exit status 0 when every check holds. Prints one line per check.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -76,7 +80,8 @@ def check_contents(wheel: Path) -> None:
     missing = [e for e in expected if e not in names]
     if missing:
         raise SystemExit(f"wheel is missing: {missing}")
-    if not any(re.match(rf"{re.escape(data)}/data/{EXT_DIR}/static/remoteEntry\..*\.js$", n) for n in names):
+    entry = re.compile(rf"{re.escape(data)}/data/{EXT_DIR}/static/remoteEntry\..*\.js$")
+    if not any(entry.match(n) for n in names):
         raise SystemExit("wheel has no prebuilt remoteEntry.js")
     if any("/tests/" in n for n in names):
         raise SystemExit("wheel carries the test suite")
@@ -89,11 +94,15 @@ def check_install(wheel: Path, work: Path) -> None:
     py = venv / "bin" / "python"
     import jupyterlab  # the version the project is developed against
 
-    run([str(py), "-m", "pip", "install", "-q", f"jupyterlab=={jupyterlab.__version__}", str(wheel)])
+    lab = f"jupyterlab=={jupyterlab.__version__}"
+    run([str(py), "-m", "pip", "install", "-q", lab, str(wheel)])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VIRTUAL_ENV"))}
     env["PATH"] = str(venv / "bin")  # no Node here
-    for key, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                     ("JUPYTER_RUNTIME_DIR", "runtime")):
+    for key, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+    ):
         env[key] = str(work / sub)
     if shutil.which("node", path=env["PATH"]):
         raise SystemExit("node is still reachable on the check's PATH")
@@ -104,11 +113,59 @@ def check_install(wheel: Path, work: Path) -> None:
         text=True,
         check=True,
     )
-    listing = out.stdout + out.stderr
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)  # drop colours
     print(listing)
     if not re.search(rf"{re.escape(NAME)} v\S+ enabled OK", listing):
         raise SystemExit(f"{NAME} is not listed as enabled OK")
     print(f"ok: {NAME} is enabled OK in a fresh venv without Node")
+    check_served(venv, env, work)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_served(venv: Path, env: dict[str, str], work: Path) -> None:
+    """Start that JupyterLab and fetch the extension's entry point as the browser would."""
+    port = free_port()
+    root = work / "root"
+    root.mkdir()
+    args = [
+        str(venv / "bin" / "jupyter-lab"),
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        f"--ServerApp.root_dir={root}",
+    ]
+    if os.geteuid() == 0:
+        args.append("--allow-root")
+    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = None
+        for _ in range(120):
+            try:
+                page = urllib.request.urlopen(f"{base}/lab", timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        if page is None:
+            raise SystemExit("the wheel's JupyterLab did not start")
+        match = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S)
+        config = json.loads(match.group(1))
+        entry = next(e for e in config["federated_extensions"] if e["name"] == NAME)
+        url = f"{base}/lab/extensions/{NAME}/{entry['load']}"
+        body = urllib.request.urlopen(url, timeout=10).read()
+        if b"jupyterlab-device-bench" not in body:
+            raise SystemExit(f"{url} does not serve the extension's entry point")
+        print(f"ok: JupyterLab from the wheel serves {entry['load']} to the browser")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def main() -> None:

@@ -214,7 +214,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
               'Portable code: CUDA, then MPS, then CPU, chosen when it runs'
             )}
           >
-            {trans.__('Use auto (CUDA, then MPS, then CPU)')}
+            {trans.__('Use auto')}
           </button>
         ) : null}
       </section>
