@@ -5,7 +5,6 @@
  * puts `.venv/bin` first on PATH.
  */
 import { SessionContext } from '@jupyterlab/apputils';
-import { PageConfig } from '@jupyterlab/coreutils';
 import {
   type Kernel,
   KernelManager,
@@ -14,23 +13,10 @@ import {
   SessionManager
 } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
-import * as net from 'node:net';
+import { KERNEL, startServer, waitFor } from '../../__tests__/server';
 import { DevicePanelModel, type PanelState } from '../../panel/model';
 import type { IDeviceProbe, ProbeOutcome } from '../../tokens';
 import { DeviceProbeService } from '../service';
-
-const KERNEL = 'device-bench-test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Run code visibly (like a user's cell) and return the reply content.
@@ -88,56 +74,13 @@ function ready(outcome: ProbeOutcome) {
   return outcome.report;
 }
 
-async function waitFor(
-  check: () => boolean,
-  timeoutMs = 60_000
-): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) {
-      throw new Error('timed out waiting');
-    }
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-}
-
 describe('kernel probe against a real kernel', () => {
   const server = new JupyterServer();
   let kernels: KernelManager;
   let kernel: Kernel.IKernelConnection;
 
   beforeAll(async () => {
-    const port = await freePort();
-    await server.start({
-      additionalKernelSpecs: {
-        [KERNEL]: {
-          argv: [
-            'python',
-            '-m',
-            'ipykernel_launcher',
-            '-f',
-            '{connection_file}'
-          ],
-          display_name: 'Python (device-bench test)',
-          language: 'python'
-        }
-      },
-      configData: {
-        ServerApp: {
-          ip: '127.0.0.1',
-          port,
-          port_retries: 0,
-          // JupyterServer finds the server by a localhost URL in its log.
-          custom_display_url: `http://localhost:${port}/`,
-          allow_root: process.getuid?.() === 0,
-          log_level: 'INFO'
-        },
-        LabApp: { log_level: 'INFO' },
-        FileContentsManager: { delete_to_trash: false }
-      }
-    });
-    PageConfig.setOption('baseUrl', `http://127.0.0.1:${port}/`);
-    PageConfig.setOption('wsUrl', `ws://127.0.0.1:${port}/`);
+    await startServer(server);
     kernels = new KernelManager();
     await kernels.ready;
     kernel = await kernels.startNew({ name: KERNEL });

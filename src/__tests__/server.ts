@@ -1,0 +1,82 @@
+/**
+ * A real Jupyter server for integration specs, on 127.0.0.1 only, with a
+ * kernel spec that runs the project's venv Python (`python` on PATH: `make
+ * test` puts .venv/bin first).
+ */
+import { PageConfig } from '@jupyterlab/coreutils';
+import { JupyterServer } from '@jupyterlab/testing';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export const KERNEL = 'device-bench-test';
+
+/**
+ * The MNIST test split shared beside the repository.
+ */
+export const MNIST_DIR = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'data',
+  'mnist'
+);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start the server; resolves once clients can use PageConfig to reach it.
+ */
+export async function startServer(server: JupyterServer): Promise<void> {
+  const port = await freePort();
+  await server.start({
+    additionalKernelSpecs: {
+      [KERNEL]: {
+        argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+        display_name: 'Python (device-bench test)',
+        language: 'python'
+      }
+    },
+    configData: {
+      ServerApp: {
+        ip: '127.0.0.1',
+        port,
+        port_retries: 0,
+        // JupyterServer finds the server by a localhost URL in its log.
+        custom_display_url: `http://localhost:${port}/`,
+        allow_root: process.getuid?.() === 0,
+        log_level: 'INFO'
+      },
+      LabApp: { log_level: 'INFO' },
+      FileContentsManager: { delete_to_trash: false }
+    }
+  });
+  PageConfig.setOption('baseUrl', `http://127.0.0.1:${port}/`);
+  PageConfig.setOption('wsUrl', `ws://127.0.0.1:${port}/`);
+}
+
+/**
+ * Wait until `check` holds.
+ */
+export async function waitFor(
+  check: () => boolean,
+  timeoutMs = 60_000
+): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) {
+      throw new Error('timed out waiting');
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}

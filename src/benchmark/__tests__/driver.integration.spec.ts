@@ -1,0 +1,235 @@
+/**
+ * The one-click driver against a real server, a real ipykernel with torch and
+ * the bundled notebook on real MNIST digits (quick profile, small sizes).
+ */
+import { Context } from '@jupyterlab/docregistry';
+import {
+  type INotebookModel,
+  NotebookModelFactory,
+  type NotebookPanel
+} from '@jupyterlab/notebook';
+import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
+import { ServiceManager } from '@jupyterlab/services';
+import { JupyterServer } from '@jupyterlab/testing';
+import type { PartialJSONObject } from '@lumino/coreutils';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  KERNEL,
+  MNIST_DIR,
+  startServer,
+  waitFor
+} from '../../__tests__/server';
+import { METADATA_KEY } from '../../tokens';
+import {
+  BenchmarkBusyError,
+  BenchmarkDriver,
+  type IDriverEvent
+} from '../driver';
+
+const NOTEBOOK = JSON.parse(
+  fs.readFileSync(
+    path.resolve(__dirname, '..', '..', '..', 'notebooks', 'mnist_bench.ipynb'),
+    'utf8'
+  )
+);
+
+const SMALL = {
+  data_dir: MNIST_DIR,
+  split_from_test: true,
+  train_size: 512,
+  test_size: 256,
+  epochs: 1,
+  warmup_steps: 2
+};
+
+describe('benchmark driver against a real kernel', () => {
+  const server = new JupyterServer();
+  let manager: ServiceManager.IManager;
+
+  beforeAll(async () => {
+    await startServer(server);
+    manager = new ServiceManager({ standby: 'never' });
+    await manager.ready;
+  }, 180_000);
+
+  afterAll(async () => {
+    manager?.dispose();
+    await server.shutdown();
+  });
+
+  async function openNotebook(name: string): Promise<NotebookPanel> {
+    await manager.contents.save(name, {
+      type: 'notebook',
+      format: 'json',
+      content: NOTEBOOK
+    });
+    const context = new Context<INotebookModel>({
+      manager,
+      factory: new NotebookModelFactory(),
+      path: name,
+      kernelPreference: { name: KERNEL, shouldStart: true, canStart: true }
+    });
+    await context.initialize(false);
+    await context.sessionContext.initialize();
+    await context.sessionContext.ready;
+    return NBTestUtils.createNotebookPanel(context);
+  }
+
+  async function savedRuns(name: string): Promise<PartialJSONObject[]> {
+    const file = await manager.contents.get(name, {
+      type: 'notebook',
+      content: true
+    });
+    const metadata = (file.content as { metadata: Record<string, any> })
+      .metadata;
+    return metadata[METADATA_KEY]?.runs ?? [];
+  }
+
+  function close(panel: NotebookPanel): Promise<void> {
+    const context = panel.context;
+    panel.dispose();
+    return context.sessionContext.shutdown().finally(() => context.dispose());
+  }
+
+  it('runs each device, records and saves a run as soon as it ends', async () => {
+    const panel = await openNotebook('driver-twice.ipynb');
+    const driver = new BenchmarkDriver();
+    const events: IDriverEvent[] = [];
+    driver.changed.connect((_, event) => events.push(event));
+    try {
+      // The same device twice covers the multi-device loop without faking CUDA.
+      const run = driver.run(panel, {
+        devices: ['cpu', 'cpu'],
+        profile: 'quick',
+        params: SMALL,
+        machineLabel: 'test machine'
+      });
+      await expect(
+        driver.run(panel, {
+          devices: ['cpu'],
+          profile: 'quick',
+          machineLabel: 'x'
+        })
+      ).rejects.toBeInstanceOf(BenchmarkBusyError);
+      const records = await run;
+
+      expect(records.map(r => r.status)).toEqual(['ok', 'ok']);
+      expect(records[0].id).not.toBe(records[1].id);
+      for (const record of records) {
+        expect(record).toMatchObject({
+          source: 'jupyterlab',
+          device: 'cpu',
+          profile: 'quick',
+          machine_label: 'test machine',
+          error: null
+        });
+        expect(record.train_seconds).toBeGreaterThan(0);
+        expect(record.accuracy).toBeGreaterThan(0.1);
+        expect((record.data as PartialJSONObject).source).toBe(
+          'mnist-test-split'
+        );
+      }
+      // Saved to disk after each device.
+      const saved = await savedRuns('driver-twice.ipynb');
+      expect(saved.map(r => r.id)).toEqual(records.map(r => r.id));
+      const recordedAt = events
+        .filter(e => e.phase === 'recorded')
+        .map(e => e.index);
+      expect(recordedAt).toEqual([0, 1]);
+      expect(
+        events.some(
+          e => e.phase === 'running' && e.progress?.step !== undefined
+        )
+      ).toBe(true);
+      // One device cell, one injected-parameters cell: found by tag, not added twice.
+      const tags = panel.content.model!.sharedModel.cells.map(c =>
+        ((c.getMetadata('tags') as string[]) ?? []).join(',')
+      );
+      expect(tags.filter(t => t.includes('device-bench-device'))).toHaveLength(
+        1
+      );
+      expect(tags.filter(t => t.includes('injected-parameters'))).toHaveLength(
+        1
+      );
+    } finally {
+      driver.dispose();
+      await close(panel);
+    }
+  }, 300_000);
+
+  it('keeps earlier records when the kernel is killed, and the next device works', async () => {
+    const name = 'driver-kill.ipynb';
+    const panel = await openNotebook(name);
+    const driver = new BenchmarkDriver();
+    try {
+      const first = await driver.run(panel, {
+        devices: ['cpu'],
+        profile: 'quick',
+        params: SMALL,
+        machineLabel: 'm'
+      });
+      expect(first[0].status).toBe('ok');
+
+      let killed = false;
+      const kernelId = panel.sessionContext.session!.kernel!.id;
+      driver.changed.connect((_, event) => {
+        if (
+          !killed &&
+          event.index === 0 &&
+          event.phase === 'running' &&
+          event.progress
+        ) {
+          killed = true;
+          // SIGKILL the kernel process, as the OOM killer would.
+          execFileSync('pkill', ['-KILL', '-f', `kernel-${kernelId}`]);
+        }
+      });
+      const records = await driver.run(panel, {
+        devices: ['cpu', 'cpu'],
+        profile: 'quick',
+        params: { ...SMALL, epochs: 3, repeat_to: 8192 },
+        machineLabel: 'm'
+      });
+      expect(killed).toBe(true);
+      expect(records.map(r => r.status)).toEqual(['failed', 'ok']);
+      expect(String(records[0].error)).toMatch(/kernel died/);
+      const saved = await savedRuns(name);
+      expect(saved.map(r => r.status)).toEqual(['ok', 'failed', 'ok']);
+      expect(saved[0].id).toBe(first[0].id);
+    } finally {
+      driver.dispose();
+      await close(panel);
+    }
+  }, 300_000);
+
+  it('refuses unknown parameters before changing anything', async () => {
+    const panel = await openNotebook('driver-refuse.ipynb');
+    const driver = new BenchmarkDriver();
+    try {
+      const before = JSON.stringify(panel.content.model!.toJSON());
+      await expect(
+        driver.run(panel, {
+          devices: ['cpu'],
+          profile: 'quick',
+          params: { 'import os; x': 1 } as any,
+          machineLabel: 'm'
+        })
+      ).rejects.toThrow(/not a parameter/);
+      await expect(
+        driver.run(panel, {
+          devices: ['cuda:0"'],
+          profile: 'quick',
+          machineLabel: 'm'
+        })
+      ).rejects.toThrow(/refused/);
+      expect(JSON.stringify(panel.content.model!.toJSON())).toBe(before);
+      expect(driver.isRunning).toBe(false);
+      await waitFor(() => !driver.isRunning);
+    } finally {
+      driver.dispose();
+      await close(panel);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,505 @@
+/**
+ * The one-click benchmark driver: runs the open benchmark notebook once per
+ * device, in the notebook itself (outputs appear as they would by hand), and
+ * records each device's run in the notebook's metadata as soon as it ends.
+ *
+ * Each device gets a fresh kernel process (the kernel is restarted before
+ * every device): no state, memory or warm caches carry over from one device
+ * to the next, as when the article's author re-ran the script by hand.
+ */
+import type { ISessionContext } from '@jupyterlab/apputils';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
+import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
+import type { PartialJSONObject } from '@lumino/coreutils';
+import { Signal } from '@lumino/signaling';
+import {
+  findTaggedCell,
+  setDeviceCell,
+  validateDevice
+} from '../notebook/deviceCell';
+import {
+  appendRun,
+  checkAppendable,
+  DEFAULT_HISTORY,
+  withRun
+} from '../notebook/metadata';
+import {
+  type ParameterValue,
+  setParametersCell
+} from '../notebook/parametersCell';
+import { METADATA_KEY } from '../tokens';
+import {
+  failedRecord,
+  type IRunContext,
+  okRecord,
+  PROGRESS_MIME,
+  RESULT_CELL_TAG,
+  RESULT_MIME
+} from './record';
+
+/**
+ * The profiles the bundled notebook defines.
+ */
+export const PROFILES = ['seed', 'resident', 'quick'] as const;
+
+/**
+ * A second run while one is running.
+ */
+export class BenchmarkBusyError extends Error {
+  constructor() {
+    super('A benchmark is already running. Cancel it or wait until it ends.');
+    this.name = 'BenchmarkBusyError';
+  }
+}
+
+/**
+ * What the progress display of the notebook reports.
+ */
+export interface IProgress {
+  epoch?: number;
+  epochs?: number;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  elapsed?: number;
+}
+
+/**
+ * One event of a run, for the panel.
+ */
+export interface IDriverEvent {
+  /**
+   * The device being run, its position and the number of devices.
+   */
+  device: string;
+  index: number;
+  total: number;
+  phase: 'restarting' | 'running' | 'recorded';
+  /**
+   * The latest progress of the notebook (phase `running`).
+   */
+  progress?: IProgress;
+  /**
+   * The record written (phase `recorded`).
+   */
+  record?: PartialJSONObject;
+  /**
+   * Milliseconds since this device started.
+   */
+  elapsedMs: number;
+}
+
+export namespace BenchmarkDriver {
+  export interface IRunOptions {
+    devices: string[];
+    profile: string;
+    params?: Record<string, ParameterValue>;
+    machineLabel: string;
+    /**
+     * Device names for the records, by device id.
+     */
+    deviceNames?: Record<string, string>;
+    history?: number;
+    /**
+     * How long to wait for a (re)started kernel, in milliseconds.
+     */
+    kernelTimeoutMs?: number;
+  }
+
+  export interface IOptions {
+    /**
+     * Used to write the record of a run whose notebook was closed meanwhile.
+     */
+    contents?: Contents.IManager;
+  }
+}
+
+function waitForIdle(
+  context: ISessionContext,
+  timeoutMs: number
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ready = () =>
+      context.session?.kernel?.status === 'idle' &&
+      !['starting', 'initializing', 'restarting', 'autorestarting'].includes(
+        context.kernelDisplayStatus
+      );
+    if (ready()) {
+      resolve();
+      return;
+    }
+    const check = () => {
+      if (ready()) {
+        cleanup();
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new Error(
+          `The kernel was not ready within ${Math.round(timeoutMs / 1000)} s.`
+        )
+      );
+    }, timeoutMs);
+    const poll = setInterval(check, 250);
+    const cleanup = () => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      context.statusChanged.disconnect(check);
+    };
+    context.statusChanged.connect(check);
+  });
+}
+
+/**
+ * The result document displayed by the result cell, if any.
+ */
+export function findResult(panel: NotebookPanel): PartialJSONObject | null {
+  const model = panel.content.model;
+  if (!model) {
+    return null;
+  }
+  const index = findTaggedCell(model, RESULT_CELL_TAG);
+  const cell = index >= 0 ? model.cells.get(index) : null;
+  if (!cell || cell.type !== 'code') {
+    return null;
+  }
+  const outputs = (cell as ICodeCellModel).outputs;
+  for (let i = outputs.length - 1; i >= 0; i--) {
+    const data = outputs.get(i).data[RESULT_MIME];
+    if (data && typeof data === 'object' && !Array.isArray(data)) {
+      return data as PartialJSONObject;
+    }
+  }
+  return null;
+}
+
+/**
+ * The first error output of the notebook, as "Name: message".
+ */
+export function findError(panel: NotebookPanel): string | null {
+  const model = panel.content.model;
+  if (!model) {
+    return null;
+  }
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    if (cell.type !== 'code') {
+      continue;
+    }
+    const outputs = (cell as ICodeCellModel).outputs;
+    for (let j = 0; j < outputs.length; j++) {
+      const output = outputs.get(j).toJSON();
+      if (output.output_type === 'error') {
+        return `${String(output.ename)}: ${String(output.evalue)}`;
+      }
+    }
+  }
+  return null;
+}
+
+export class BenchmarkDriver {
+  constructor(options: BenchmarkDriver.IOptions = {}) {
+    this._contents = options.contents ?? null;
+  }
+
+  /**
+   * Emitted on every phase change and progress update.
+   */
+  get changed(): Signal<this, IDriverEvent> {
+    return this._changed;
+  }
+
+  /**
+   * Emitted when a run starts (true) or ends (false).
+   */
+  get runningChanged(): Signal<this, boolean> {
+    return this._runningChanged;
+  }
+
+  get isRunning(): boolean {
+    return this._running;
+  }
+
+  /**
+   * Run the notebook on each device in turn; resolve with the records.
+   *
+   * @throws BenchmarkBusyError when a run is in progress; Error for invalid
+   * devices, parameters or metadata (then nothing was changed).
+   */
+  async run(
+    panel: NotebookPanel,
+    options: BenchmarkDriver.IRunOptions
+  ): Promise<PartialJSONObject[]> {
+    if (this._running) {
+      throw new BenchmarkBusyError();
+    }
+    const model = panel.content.model;
+    if (!model) {
+      throw new Error('The notebook is not loaded.');
+    }
+    const invalid = options.devices.filter(
+      d => !validateDevice(d) || d === 'auto'
+    );
+    if (!options.devices.length || invalid.length) {
+      throw new Error(
+        `Choose devices such as cpu, cuda:0 or mps (refused: ${invalid.join(', ').slice(0, 80)}).`
+      );
+    }
+    if (!(PROFILES as readonly string[]).includes(options.profile)) {
+      throw new Error(
+        `Unknown profile "${String(options.profile).slice(0, 40)}".`
+      );
+    }
+    checkAppendable(model);
+    const params = { ...(options.params ?? {}), profile: options.profile };
+    // Validate the parameters before the first device starts.
+    setParametersCell(model, params);
+
+    this._running = true;
+    this._cancelled = false;
+    this._runningChanged.emit(true);
+    const records: PartialJSONObject[] = [];
+    const path = { value: panel.context.path };
+    const onPath = (_: unknown, newPath: string) => (path.value = newPath);
+    panel.context.pathChanged.connect(onPath);
+    try {
+      for (
+        let index = 0;
+        index < options.devices.length && !this._cancelled;
+        index++
+      ) {
+        const device = options.devices[index];
+        const context: IRunContext = {
+          device,
+          deviceName: options.deviceNames?.[device] ?? null,
+          machineLabel: options.machineLabel,
+          profile: options.profile,
+          params: params as PartialJSONObject,
+          startedAt: new Date().toISOString()
+        };
+        const started = performance.now();
+        const emit = (
+          phase: IDriverEvent['phase'],
+          extra: Partial<IDriverEvent> = {}
+        ) =>
+          this._changed.emit({
+            device,
+            index,
+            total: options.devices.length,
+            phase,
+            elapsedMs: performance.now() - started,
+            ...extra
+          });
+        const record = await this._runDevice(
+          panel,
+          context,
+          params,
+          options,
+          emit
+        );
+        records.push(record);
+        await this._record(
+          panel,
+          path.value,
+          record,
+          options.history ?? DEFAULT_HISTORY
+        );
+        emit('recorded', { record });
+        if (panel.isDisposed) {
+          break;
+        }
+      }
+    } finally {
+      if (!panel.isDisposed) {
+        panel.context.pathChanged.disconnect(onPath);
+      }
+      this._running = false;
+      this._runningChanged.emit(false);
+    }
+    return records;
+  }
+
+  /**
+   * Stop the run: interrupt the kernel; the current device is recorded as
+   * cancelled and no further device runs.
+   */
+  cancel(): void {
+    if (!this._running) {
+      return;
+    }
+    this._cancelled = true;
+    void this._kernel?.interrupt().catch(() => undefined);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this.cancel();
+    Signal.clearData(this);
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  private async _runDevice(
+    panel: NotebookPanel,
+    context: IRunContext,
+    params: Record<string, ParameterValue>,
+    options: BenchmarkDriver.IRunOptions,
+    emit: (phase: IDriverEvent['phase'], extra?: Partial<IDriverEvent>) => void
+  ): Promise<PartialJSONObject> {
+    const session = panel.sessionContext;
+    const model = panel.content.model!;
+    let died = false;
+    const onStatus = (_: ISessionContext, status: Kernel.Status) => {
+      if (status === 'dead' || status === 'autorestarting') {
+        died = true;
+      }
+    };
+    const onClosed = () => {
+      this._cancelled = true;
+    };
+    const onIOPub = (
+      _: Kernel.IKernelConnection,
+      msg: KernelMessage.IIOPubMessage
+    ) => {
+      const type = msg.header.msg_type;
+      if (type === 'display_data' || type === 'update_display_data') {
+        const data = (msg.content as KernelMessage.IDisplayDataMsg['content'])
+          .data;
+        const progress = data?.[PROGRESS_MIME];
+        if (progress && typeof progress === 'object') {
+          emit('running', { progress: progress as IProgress });
+        }
+      }
+    };
+    try {
+      emit('restarting');
+      // Let a kernel that is still connecting finish its handshake first: a
+      // restart cancels pending requests.
+      await waitForIdle(session, options.kernelTimeoutMs ?? 120_000);
+      await session.session?.kernel?.info;
+      await session.restartKernel();
+      await waitForIdle(session, options.kernelTimeoutMs ?? 120_000);
+      if (this._cancelled) {
+        return failedRecord(
+          context,
+          'cancelled',
+          'Cancelled before the device started.'
+        );
+      }
+      setDeviceCell(model, context.device, context.deviceName ?? '');
+      setParametersCell(model, params);
+      const kernel = session.session?.kernel ?? null;
+      this._kernel = kernel;
+      kernel?.iopubMessage.connect(onIOPub);
+      session.statusChanged.connect(onStatus);
+      panel.disposed.connect(onClosed);
+      emit('running');
+      let ok = false;
+      try {
+        ok = await NotebookActions.runAll(panel.content, session);
+      } catch (error) {
+        ok = false;
+        if (!died && !this._cancelled) {
+          return failedRecord(
+            context,
+            'failed',
+            String((error as Error)?.message ?? error)
+          );
+        }
+      }
+      if (panel.isDisposed) {
+        return failedRecord(
+          context,
+          'cancelled',
+          'The notebook was closed during the run.'
+        );
+      }
+      if (this._cancelled) {
+        return failedRecord(context, 'cancelled', 'Cancelled by the user.');
+      }
+      if (died) {
+        return failedRecord(
+          context,
+          'failed',
+          'The kernel died during the run (out of memory, or the process was killed).'
+        );
+      }
+      const result = findResult(panel);
+      if (ok && result) {
+        return okRecord(context, result);
+      }
+      return failedRecord(
+        context,
+        'failed',
+        findError(panel) ?? 'The notebook ended without a result.'
+      );
+    } catch (error) {
+      return failedRecord(
+        context,
+        this._cancelled ? 'cancelled' : 'failed',
+        String((error as Error)?.message ?? error)
+      );
+    } finally {
+      this._kernel?.iopubMessage.disconnect(onIOPub);
+      this._kernel = null;
+      session.statusChanged.disconnect(onStatus);
+      panel.disposed.disconnect(onClosed);
+    }
+  }
+
+  /**
+   * Append the record and save; through the contents API when the notebook
+   * was closed meanwhile.
+   */
+  private async _record(
+    panel: NotebookPanel,
+    path: string,
+    record: PartialJSONObject,
+    history: number
+  ): Promise<void> {
+    if (!panel.isDisposed && panel.content.model) {
+      appendRun(panel.content.model, record, history);
+      await panel.context.save();
+      return;
+    }
+    if (!this._contents) {
+      return;
+    }
+    const file = await this._contents.get(path, {
+      type: 'notebook',
+      content: true
+    });
+    const content = file.content as { metadata?: Record<string, unknown> };
+    const metadata = (content.metadata ??= {});
+    const existing = metadata[METADATA_KEY];
+    const previous =
+      existing && typeof existing === 'object' && !Array.isArray(existing)
+        ? (existing as PartialJSONObject)
+        : undefined;
+    if (existing !== undefined && !previous) {
+      return;
+    }
+    metadata[METADATA_KEY] = withRun(previous, record, history);
+    await this._contents.save(path, {
+      type: 'notebook',
+      format: 'json',
+      content
+    });
+  }
+
+  private _contents: Contents.IManager | null;
+  private _running = false;
+  private _cancelled = false;
+  private _isDisposed = false;
+  private _kernel: Kernel.IKernelConnection | null = null;
+  private _changed = new Signal<this, IDriverEvent>(this);
+  private _runningChanged = new Signal<this, boolean>(this);
+}

@@ -1,0 +1,138 @@
+/**
+ * Run records: what the driver writes into `metadata.device_bench.runs`
+ * (schema: jupyterlab_device_bench/schemas/metadata.schema.json).
+ */
+import { type PartialJSONObject, UUID } from '@lumino/coreutils';
+import type { IProbeReport } from '../tokens';
+
+/**
+ * The mime type of the notebook's result bundle.
+ */
+export const RESULT_MIME = 'application/vnd.device-bench.result+json';
+
+/**
+ * The mime type of the notebook's progress display.
+ */
+export const PROGRESS_MIME = 'application/vnd.device-bench.progress+json';
+
+/**
+ * The tag of the notebook's result cell.
+ */
+export const RESULT_CELL_TAG = 'device-bench-result';
+
+export type RunStatus = 'ok' | 'failed' | 'cancelled';
+
+/**
+ * What the driver knows about one device's run.
+ */
+export interface IRunContext {
+  device: string;
+  deviceName: string | null;
+  machineLabel: string;
+  profile: string;
+  params: PartialJSONObject;
+  startedAt: string;
+}
+
+function field<T>(result: PartialJSONObject, key: string): T | null {
+  const value = result[key];
+  return value === undefined ? null : (value as T);
+}
+
+/**
+ * A random run id.
+ */
+export function newRunId(): string {
+  return UUID.uuid4();
+}
+
+/**
+ * The record of a finished run, from the notebook's result document.
+ */
+export function okRecord(
+  context: IRunContext,
+  result: PartialJSONObject
+): PartialJSONObject {
+  return {
+    id: newRunId(),
+    status: 'ok',
+    source: 'jupyterlab',
+    machine_label: context.machineLabel,
+    device: typeof result.device === 'string' ? result.device : context.device,
+    device_name: field<string>(result, 'device_name') ?? context.deviceName,
+    profile:
+      typeof result.profile === 'string' ? result.profile : context.profile,
+    params: context.params,
+    settings: field(result, 'settings'),
+    data: field(result, 'data'),
+    train_seconds: field(result, 'train_seconds'),
+    epoch_seconds: field(result, 'epoch_seconds'),
+    steady_epoch_seconds: field(result, 'steady_epoch_seconds'),
+    samples_per_second: field(result, 'samples_per_second'),
+    accuracy: field(result, 'accuracy'),
+    versions: field(result, 'versions'),
+    cpu: field(result, 'cpu'),
+    started_at: field<string>(result, 'started_at') ?? context.startedAt,
+    finished_at:
+      field<string>(result, 'finished_at') ?? new Date().toISOString(),
+    error: null
+  };
+}
+
+/**
+ * The record of a run that failed or was cancelled.
+ */
+export function failedRecord(
+  context: IRunContext,
+  status: Exclude<RunStatus, 'ok'>,
+  error: string
+): PartialJSONObject {
+  return {
+    id: newRunId(),
+    status,
+    source: 'jupyterlab',
+    machine_label: context.machineLabel,
+    device: context.device,
+    device_name: context.deviceName,
+    profile: context.profile,
+    params: context.params,
+    settings: null,
+    data: null,
+    train_seconds: null,
+    epoch_seconds: null,
+    steady_epoch_seconds: null,
+    samples_per_second: null,
+    accuracy: null,
+    versions: null,
+    cpu: null,
+    started_at: context.startedAt,
+    finished_at: new Date().toISOString(),
+    error: stripPaths(error).slice(0, 2000)
+  };
+}
+
+/**
+ * Remove file paths from an error message (privacy: no paths in notebooks).
+ */
+export function stripPaths(message: string): string {
+  return message.replace(
+    /(?:[A-Za-z]:)?(?:[\\/][^\s\\/'"]+){2,}[\\/]?/g,
+    '<path>'
+  );
+}
+
+/**
+ * The default machine label: the CPU model, plus the GPU names, from the
+ * probe. Never a host name, user name or path.
+ */
+export function defaultMachineLabel(report: IProbeReport | null): string {
+  if (!report) {
+    return 'unknown machine';
+  }
+  const gpus = report.devices
+    .filter(d => d.kind !== 'cpu' && d.available)
+    .map(d => d.name)
+    .filter((name, i, all) => name && all.indexOf(name) === i);
+  const cpu = report.cpu.model ?? 'CPU';
+  return [cpu, ...gpus].join(' + ').slice(0, 200);
+}

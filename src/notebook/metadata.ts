@@ -1,0 +1,66 @@
+/**
+ * The extension's notebook metadata (`metadata.device_bench`): the device
+ * choice and the recorded benchmark runs. Unknown fields are kept.
+ */
+import type { INotebookModel } from '@jupyterlab/notebook';
+import type {
+  PartialJSONObject,
+  ReadonlyPartialJSONObject
+} from '@lumino/coreutils';
+import { METADATA_KEY } from '../tokens';
+import { MalformedMetadataError, readMetadata } from './deviceCell';
+
+/**
+ * The metadata schema version this extension writes.
+ */
+export const METADATA_SCHEMA_VERSION = 1;
+
+/**
+ * The default number of runs kept.
+ */
+export const DEFAULT_HISTORY = 50;
+
+/**
+ * Return the metadata with `record` appended to its runs, the oldest runs
+ * beyond `cap` removed and every other field kept.
+ *
+ * @throws MalformedMetadataError when the metadata or its runs have a shape
+ * that appending would destroy.
+ */
+export function withRun(
+  existing: ReadonlyPartialJSONObject | undefined,
+  record: ReadonlyPartialJSONObject,
+  cap: number = DEFAULT_HISTORY
+): PartialJSONObject {
+  const runs = existing?.runs;
+  if (runs !== undefined && !Array.isArray(runs)) {
+    throw new MalformedMetadataError();
+  }
+  const all = [...((runs as PartialJSONObject[] | undefined) ?? []), record];
+  const keep = Math.max(1, Math.floor(cap));
+  return {
+    ...(existing ?? {}),
+    schema_version: METADATA_SCHEMA_VERSION,
+    runs: all.slice(-keep)
+  } as PartialJSONObject;
+}
+
+/**
+ * Check that a run can be appended to the notebook without losing anything.
+ *
+ * @throws MalformedMetadataError otherwise.
+ */
+export function checkAppendable(model: INotebookModel): void {
+  withRun(readMetadata(model), {});
+}
+
+/**
+ * Append a run record to the notebook's metadata.
+ */
+export function appendRun(
+  model: INotebookModel,
+  record: ReadonlyPartialJSONObject,
+  cap: number = DEFAULT_HISTORY
+): void {
+  model.setMetadata(METADATA_KEY, withRun(readMetadata(model), record, cap));
+}
