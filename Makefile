@@ -16,7 +16,8 @@ LAB_DIR := playground
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 BUILD_INPUTS := $(shell find src style schema -type f -not -path 'src/kernel/_generated/*' 2>/dev/null) \
-	jupyterlab_device_bench/probe.py package.json tsconfig.json scripts/embed-python.mjs
+	jupyterlab_device_bench/probe.py notebooks/mnist_bench.ipynb package.json tsconfig.json \
+	scripts/embed-python.mjs
 
 .PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean
 
@@ -93,3 +94,11 @@ clean:
 .PHONY: bench-probe
 bench-probe: setup chromium
 	npx playwright test -c bench/playwright.config.ts
+
+.PHONY: bench-report bench-notebook
+bench-report: setup
+	npx jest -c bench/jest.bench.config.js
+
+bench-notebook: setup
+	$(VENV)/bin/python bench/bench_profiles.py --scale 0.1 --repeats 3
+	$(VENV)/bin/python bench/bench_overhead.py --scale 0.1

@@ -29,16 +29,21 @@ function importTorchMs(): number {
 
 test('probe round trip', async ({ page }) => {
   const timing = page.locator('#jp-DeviceBench-panel .jp-DeviceBench-timing');
-  const read = async () => Number(await timing.getAttribute('data-round-trip-ms'));
+  const read = async () =>
+    Number(await timing.getAttribute('data-round-trip-ms'));
 
   await page.notebook.createNew('bench.ipynb', { kernel: 'device-bench-venv' });
-  await page.evaluate(() => window.jupyterapp.commands.execute('device-bench:open-panel'));
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('device-bench:open-panel')
+  );
   await expect(timing).toBeVisible({ timeout: 120_000 });
   const cold = await read();
 
   const warm: number[] = [];
   for (let i = 0; i < WARM_RUNS; i++) {
-    await page.evaluate(() => window.jupyterapp.commands.execute('device-bench:refresh'));
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('device-bench:refresh')
+    );
     warm.push(await read());
   }
   const imports = Array.from({ length: IMPORT_RUNS }, importTorchMs);
@@ -46,8 +51,14 @@ test('probe round trip', async ({ page }) => {
   const rows = [
     ['cold probe (first, imports torch)', cold.toFixed(0)],
     ['python -c "import torch" (median of 5)', median(imports).toFixed(0)],
-    [`warm probe median of ${WARM_RUNS} (target <= 150)`, median(warm).toFixed(1)],
-    ['warm probe min / max', `${Math.min(...warm).toFixed(1)} / ${Math.max(...warm).toFixed(1)}`],
+    [
+      `warm probe median of ${WARM_RUNS} (target <= 150)`,
+      median(warm).toFixed(1)
+    ],
+    [
+      'warm probe min / max',
+      `${Math.min(...warm).toFixed(1)} / ${Math.max(...warm).toFixed(1)}`
+    ],
     ['warm median / target', (median(warm) / 150).toFixed(2)],
     ['cold / import torch', (cold / median(imports)).toFixed(2)]
   ];

@@ -1,8 +1,9 @@
 /**
- * Embed the Python that runs inside the user's kernel into the bundle.
+ * Embed the Python that runs inside the user's kernel, and the benchmark
+ * notebook, into the bundle.
  *
- * The kernel-side code lives in real `.py` files (tested by pytest); this
- * script turns each of them into a string constant in
+ * The kernel-side code lives in real `.py` files (tested by pytest) and the
+ * benchmark notebook in notebooks/; this script turns each of them into a string constant in
  * `src/kernel/_generated/sources.ts` (git-ignored) before TypeScript runs.
  * Pass `--watch` to regenerate whenever one of the files changes.
  */
@@ -14,7 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Exported constant name -> Python file, relative to the repository root. */
 const SOURCES = {
-  PROBE_SOURCE: 'jupyterlab_device_bench/probe.py'
+  PROBE_SOURCE: 'jupyterlab_device_bench/probe.py',
+  BENCHMARK_NOTEBOOK: 'notebooks/mnist_bench.ipynb'
 };
 
 const target = join(root, 'src', 'kernel', '_generated', 'sources.ts');

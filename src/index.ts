@@ -2,6 +2,7 @@
  * jupyterlab-device-bench: plugin wiring only.
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { benchmarkPlugin } from './benchmark/plugin';
 import { probePlugin } from './kernel/plugin';
 import { deviceCellPlugin } from './notebook/plugin';
 import { panelPlugin } from './panel/plugin';
@@ -11,7 +12,8 @@ export * from './tokens';
 const plugins: JupyterFrontEndPlugin<any>[] = [
   probePlugin,
   panelPlugin,
-  deviceCellPlugin
+  deviceCellPlugin,
+  benchmarkPlugin
 ];
 
 export default plugins;

@@ -6,7 +6,9 @@ import type { Kernel } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
+import type { Widget } from '@lumino/widgets';
 import type { IProbeReport } from './kernel/types';
+import type { DevicePanelModel } from './panel/model';
 
 export type { IProbeReport } from './kernel/types';
 
@@ -17,6 +19,11 @@ export namespace CommandIDs {
   export const openPanel = 'device-bench:open-panel';
   export const refresh = 'device-bench:refresh';
   export const insertDeviceCell = 'device-bench:insert-device-cell';
+  export const openBenchmark = 'device-bench:open-benchmark';
+  export const runBenchmark = 'device-bench:run-benchmark';
+  export const cancelBenchmark = 'device-bench:cancel-benchmark';
+  export const exportReport = 'device-bench:export-report';
+  export const mergeReports = 'device-bench:merge-reports';
 }
 
 /**
@@ -40,7 +47,11 @@ export const TRANSLATION_DOMAIN = 'jupyterlab_device_bench';
 export type ProbeOutcome =
   | { kind: 'ready'; report: IProbeReport }
   | { kind: 'not-python'; language: string }
-  | { kind: 'error'; reason: 'timeout' | 'dead' | 'failed'; message: string };
+  | {
+      kind: 'error';
+      reason: 'timeout' | 'dead' | 'aborted' | 'failed';
+      message: string;
+    };
 
 /**
  * Asks a running kernel what its PyTorch can use.
@@ -93,4 +104,24 @@ export namespace IDeviceProbe {
 export const IDeviceProbe = new Token<IDeviceProbe>(
   'jupyterlab-device-bench:IDeviceProbe',
   'Asks a running kernel which devices its PyTorch can use.'
+);
+
+/**
+ * The device panel in the left sidebar: the followed kernel's devices, and
+ * room for more sections (the benchmark adds one).
+ */
+export interface IDevicePanel {
+  /**
+   * The probe state of the followed kernel.
+   */
+  readonly model: DevicePanelModel;
+  /**
+   * Add a section below the device list.
+   */
+  addSection(widget: Widget): void;
+}
+
+export const IDevicePanel = new Token<IDevicePanel>(
+  'jupyterlab-device-bench:IDevicePanel',
+  'The device panel of the left sidebar.'
 );

@@ -238,6 +238,15 @@ export class DeviceProbeService implements IDeviceProbe {
       (reply): ProbeOutcome => {
         const content =
           reply.content as KernelMessage.IExecuteReplyMsg['content'];
+        if (content.status === 'aborted') {
+          // An error or interrupt in a queued cell aborts the requests behind it.
+          return {
+            kind: 'error',
+            reason: 'aborted',
+            message:
+              'The kernel dropped the probe after an error in a running cell.'
+          };
+        }
         if (content.status !== 'ok') {
           return {
             kind: 'error',

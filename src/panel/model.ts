@@ -130,6 +130,19 @@ export class DevicePanelModel extends VDomModel {
     }
     this._roundTripMs = performance.now() - started;
     this._apply(outcome);
+    if (
+      outcome.kind === 'error' &&
+      outcome.reason === 'aborted' &&
+      kernel.status === 'idle'
+    ) {
+      // The cell that aborted the probe has ended already: ask again.
+      this._aborted++;
+      if (this._aborted <= 3) {
+        void this.refresh(true);
+      }
+    } else {
+      this._aborted = 0;
+    }
   }
 
   dispose(): void {
@@ -196,6 +209,11 @@ export class DevicePanelModel extends VDomModel {
           void this.refresh(false);
         } else if (this._state === 'waiting') {
           this._setState('probing');
+        } else if (
+          this._outcome?.kind === 'error' &&
+          this._outcome.reason === 'aborted'
+        ) {
+          void this.refresh(true);
         } else if (this._state === 'no-torch' && this._sawBusy) {
           // The user may just have installed torch in a cell.
           void this.refresh(true);
@@ -231,4 +249,5 @@ export class DevicePanelModel extends VDomModel {
   private _request = 0;
   private _sawBusy = false;
   private _roundTripMs: number | null = null;
+  private _aborted = 0;
 }

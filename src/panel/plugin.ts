@@ -11,7 +11,13 @@ import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { chipIcon } from '../icons';
-import { CommandIDs, IDeviceProbe, TRANSLATION_DOMAIN } from '../tokens';
+import { Panel, type Widget } from '@lumino/widgets';
+import {
+  CommandIDs,
+  IDevicePanel,
+  IDeviceProbe,
+  TRANSLATION_DOMAIN
+} from '../tokens';
 import { DevicePanelModel } from './model';
 import { DevicePanelView } from './view';
 
@@ -20,11 +26,12 @@ import { DevicePanelView } from './view';
  */
 export const PANEL_ID = 'jp-DeviceBench-panel';
 
-export const panelPlugin: JupyterFrontEndPlugin<void> = {
+export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
   id: 'jupyterlab-device-bench:plugin',
   description: 'A sidebar panel that shows which devices the kernel can use.',
   autoStart: true,
   requires: [IDeviceProbe],
+  provides: IDevicePanel,
   optional: [
     ITranslator,
     ILayoutRestorer,
@@ -40,7 +47,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null
-  ): void => {
+  ): IDevicePanel => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new DevicePanelModel(probe);
     const view = new DevicePanelView({
@@ -52,12 +59,15 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
           void app.commands.execute(CommandIDs.insertDeviceCell, { device })
       }
     });
-    view.id = PANEL_ID;
-    view.title.icon = chipIcon;
-    view.title.caption = trans.__('PyTorch devices');
-    view.node.setAttribute('role', 'region');
-    view.node.setAttribute('aria-label', trans.__('PyTorch devices'));
-    view.disposed.connect(() => model.dispose());
+    const panel = new Panel();
+    panel.id = PANEL_ID;
+    panel.addClass('jp-DeviceBench-sidebar');
+    panel.title.icon = chipIcon;
+    panel.title.caption = trans.__('PyTorch devices');
+    panel.node.setAttribute('role', 'region');
+    panel.node.setAttribute('aria-label', trans.__('PyTorch devices'));
+    panel.addWidget(view);
+    panel.disposed.connect(() => model.dispose());
 
     const follow = (session: ISessionContext | null, isNotebook: boolean) => {
       model.setSession(session, isNotebook);
@@ -80,8 +90,8 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       follow(consoles.currentWidget.sessionContext, false);
     }
 
-    app.shell.add(view, 'left', { rank: 700 });
-    restorer?.add(view, PANEL_ID);
+    app.shell.add(panel, 'left', { rank: 700 });
+    restorer?.add(panel, PANEL_ID);
 
     app.commands.addCommand(CommandIDs.openPanel, {
       label: trans.__('Show PyTorch Devices'),
@@ -104,5 +114,9 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: CommandIDs.openPanel, category });
       palette.addItem({ command: CommandIDs.refresh, category });
     }
+    return {
+      model,
+      addSection: (widget: Widget) => panel.addWidget(widget)
+    };
   }
 };

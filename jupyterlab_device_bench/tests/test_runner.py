@@ -1,0 +1,526 @@
+"""Tests of the headless runner (``python -m jupyterlab_device_bench run``).
+
+The runs are real: nbclient starts a kernel on this very Python (a kernelspec in a temporary
+JUPYTER_PATH, see nbutil.isolated_jupyter_env) which trains on the real MNIST test split from
+`<repo>/../shared/data/mnist` at tiny sizes. Only the tests of the device loop's bookkeeping
+(interrupts, dead kernels) stand a fake execution in for the kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import getpass
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import pytest
+
+from jupyterlab_device_bench import records, runner
+from jupyterlab_device_bench.__main__ import main
+from jupyterlab_device_bench.tests.test_records import sample_result
+
+_spec = importlib.util.spec_from_file_location("nbutil", Path(__file__).with_name("nbutil.py"))
+nbutil = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nbutil)
+
+DATA = nbutil.SHARED_MNIST
+needs_data = pytest.mark.skipif(
+    not (DATA / "t10k-images-idx3-ubyte.gz").is_file(), reason=f"MNIST test split not in {DATA}"
+)
+LABEL = "test machine"
+# Tiny real-data runs: 16 training steps after 5 warm-up steps, 200 test images.
+SMALL = [
+    "--profile",
+    "quick",
+    "--param",
+    "split_from_test=true",
+    "--param",
+    "train_size=1000",
+    "--param",
+    "test_size=200",
+    "--param",
+    "warmup_steps=5",
+    "--param",
+    f"data_dir={os.fspath(DATA)}",
+]
+
+
+@pytest.fixture(scope="module")
+def kernel_env(tmp_path_factory):
+    """Kernels started by the runner run this Python, with Jupyter's files in a temp folder."""
+    base = tmp_path_factory.mktemp("jupyter")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in nbutil.isolated_jupyter_env(base).items():
+            mp.setenv(name, value)
+        mp.setenv("OMP_NUM_THREADS", "1")  # 2 shared cores: keep the kernel's torch to one
+        mp.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        yield base
+
+
+@pytest.fixture
+def cli(kernel_env, monkeypatch, tmp_path, capsys):
+    """cli(*args) -> (exit code, stdout lines, stderr), run in tmp_path with the test kernel."""
+    monkeypatch.chdir(tmp_path)
+
+    def _cli(*args):
+        code = main(["run", "--kernel", nbutil.KERNEL_NAME, "--machine-label", LABEL, *args])
+        out, err = capsys.readouterr()
+        return code, out.splitlines(), err
+
+    return _cli
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """Fail the test if the runner gets as far as executing a notebook."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel was started although the command should be refused")
+
+    monkeypatch.setattr(runner, "execute_notebook", refuse)
+
+
+def read(path):
+    return nbformat.read(os.fspath(path), as_version=4)
+
+
+def check_metadata(nb):
+    """metadata.device_bench validates against the schema; returns it."""
+    metadata = nb.metadata[records.METADATA_KEY]
+    schema = records.load_schema()
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    validator.validate(metadata)
+    return metadata
+
+
+def check_private(metadata, *paths):
+    text = json.dumps(metadata)
+    for path in (*paths, DATA):
+        assert os.fspath(path) not in text
+    assert "/tmp" not in text and os.sep + "work" not in text
+    for name in (socket.gethostname(), getpass.getuser()):
+        if len(name) > 4:
+            assert name not in text
+
+
+def notebook_with(tmp_path, name="input.ipynb", **metadata):
+    nb = runner.load_notebook(None)
+    nb.metadata.update(metadata)
+    path = tmp_path / name
+    nbformat.write(nb, os.fspath(path))
+    return path
+
+
+def unavailable_cuda():
+    """A CUDA device this machine cannot use (cuda:0 on a CPU-only build)."""
+    import torch
+
+    return "cuda:999" if torch.cuda.is_available() else "cuda:0"
+
+
+# --- real runs -----------------------------------------------------------------------------
+
+
+@needs_data
+def test_same_device_twice_keeps_everything(cli, tmp_path):
+    source = notebook_with(
+        tmp_path,
+        device_bench={"schema_version": 1, "device": "auto", "future_field": {"x": [1, 2]}},
+        other_extension={"keep": True},
+    )
+    source_bytes = source.read_bytes()
+    code, out, err = cli(
+        "--devices", "cpu", "cpu", *SMALL, "--notebook", "input.ipynb", "--output", "out.ipynb"
+    )
+    assert code == 0, err
+    assert len(out) == 3
+    assert out[0].startswith("[1/2] cpu: ok in ") and out[1].startswith("[2/2] cpu: ok in ")
+    assert "samples/s" in out[0] and "accuracy" in out[0]
+    assert out[2].startswith("2 run(s): 2 ok;") and "runs: 2 kept" in out[2]
+    assert "[1/2] cpu: starting" in err
+    assert source.read_bytes() == source_bytes  # the input is never written
+
+    nb = read(tmp_path / "out.ipynb")
+    nbformat.validate(nb)
+    metadata = check_metadata(nb)
+    runs = metadata["runs"]
+    assert [run["status"] for run in runs] == ["ok", "ok"]
+    assert runs[0]["id"] != runs[1]["id"]
+    assert metadata["future_field"] == {"x": [1, 2]} and metadata["device"] == "cpu"
+    assert nb.metadata["other_extension"] == {"keep": True}
+    for run in runs:
+        assert run["source"] == "headless" and run["machine_label"] == LABEL
+        assert run["device"] == "cpu" and run["device_name"] and run["error"] is None
+        assert run["profile"] == "quick" and run["settings"]["train_size"] == 1000
+        assert run["params"] == {
+            "split_from_test": True,
+            "train_size": 1000,
+            "test_size": 200,
+            "warmup_steps": 5,
+            "data_dir": "mnist",
+            "profile": "quick",
+        }
+        assert run["data"]["source"] == "mnist-test-split" and run["train_seconds"] > 0
+        assert run["epoch_seconds"] == [run["train_seconds"]]
+        assert 0 <= run["accuracy"] <= 1 and run["versions"]["torch"]
+        assert run["started_at"] <= run["finished_at"]
+    check_private(metadata, tmp_path)
+
+    # The output keeps the executed cells of the last run, as papermill would write them.
+    parameters = runner.tagged(nb, "parameters")[0]
+    injected = nb.cells[parameters + 1]
+    assert injected.metadata.tags == ["injected-parameters"]
+    assert injected.source.splitlines()[0] == "# Parameters"
+    assert f"data_dir = {os.fspath(DATA)!r}" in injected.source
+    assert "profile = 'quick'" in injected.source and "split_from_test = True" in injected.source
+    device_cell = nb.cells[runner.tagged(nb, runner.DEVICE_TAG)[0]]
+    assert device_cell.source == records.device_cell_source("cpu", runs[-1]["device_name"])
+    assert runner.result_document(nb)["device"] == "cpu"
+    assert all(cell.execution_count for cell in nb.cells if cell.cell_type == "code")
+
+
+@needs_data
+def test_missing_data_is_a_failed_record(cli, tmp_path):
+    empty = tmp_path / "no-mnist-here"
+    empty.mkdir()
+    code, out, err = cli(
+        "--devices", "cpu", *SMALL, "--param", f"data_dir={empty}", "--output", "out.ipynb"
+    )
+    assert code == 1
+    assert out[0].startswith("[1/1] cpu: failed in ") and "FileNotFoundError" in out[0]
+    assert out[1].startswith("1 run(s): 0 ok, 1 failed;")
+    nb = read(tmp_path / "out.ipynb")
+    metadata = check_metadata(nb)
+    (run,) = metadata["runs"]
+    assert run["status"] == "failed" and run["device"] == "cpu"
+    error = run["error"]
+    assert error.startswith(
+        "FileNotFoundError: MNIST files not found in data_dir '…/no-mnist-here'"
+    )
+    assert "t10k-images-idx3-ubyte.gz" in error and "download=True" in error
+    assert error.endswith("(cell device-bench-load)")
+    assert run["params"]["data_dir"] == "no-mnist-here"
+    for key in records.RESULT_FIELDS:
+        assert run[key] is None
+    check_private(metadata, tmp_path, empty)
+    # The failed run's cells are in the output, up to the error.
+    load = nb.cells[runner.tagged(nb, "device-bench-load")[0]]
+    assert load.outputs[-1]["output_type"] == "error"
+
+
+@needs_data
+def test_failing_device_does_not_stop_the_next(cli, tmp_path):
+    # An existing output: its runs and unknown fields stay, within the history cap.
+    old = [
+        records.record_from_error(
+            "cancelled",
+            "old",
+            device="cpu",
+            profile="seed",
+            params={},
+            machine_label="old machine",
+            started_at="2026-01-01T00:00:00Z",
+            finished_at="2026-01-01T00:00:01Z",
+            run_id=f"old-{n}",
+        )
+        for n in range(2)
+    ]
+    notebook_with(tmp_path, "out.ipynb", device_bench={"schema_version": 1, "mine": 1, "runs": old})
+    bad = unavailable_cuda()
+    code, out, err = cli("--devices", bad, "cpu", *SMALL, "--output", "out.ipynb", "--history", "3")
+    assert code == 1
+    assert out[0].startswith(f"[1/2] {bad}: failed in ") and "(cell device-bench-machine)" in out[0]
+    assert out[1].startswith("[2/2] cpu: ok in ")
+    assert out[2].startswith("2 run(s): 1 ok, 1 failed;") and "runs: 3 kept" in out[2]
+    nb = read(tmp_path / "out.ipynb")
+    metadata = check_metadata(nb)
+    assert metadata["mine"] == 1 and metadata["device"] == "cpu"
+    runs = metadata["runs"]
+    assert [run["id"] for run in runs[:1]] == ["old-1"]
+    assert [(run["status"], run["device"]) for run in runs[1:]] == [("failed", bad), ("ok", "cpu")]
+    assert runs[1]["error"] and runs[1]["device_name"] is None and runs[1]["settings"] is None
+    check_private(metadata, tmp_path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_interrupt_records_cancelled_and_stops(kernel_env, tmp_path):
+    """A real Ctrl-C (SIGINT) to the command: the current device is recorded as cancelled, the
+    notebook written, the next device not started, the kernel shut down."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab_device_bench",
+        "run",
+        "--devices",
+        "cpu",
+        "cpu",
+        "--kernel",
+        nbutil.KERNEL_NAME,
+        "--profile",
+        "quick",
+        "--param",
+        "dataset=synthetic",
+        "--param",
+        "train_size=640",
+        "--param",
+        "test_size=64",
+        "--param",
+        "epochs=100000",
+        "--output",
+        "out.ipynb",
+    ]
+    env = {**os.environ, "PYTHONPATH": os.fspath(nbutil.REPO_ROOT)}
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Background shells ignore SIGINT; the command must see it as a terminal would send it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        for line in process.stderr:
+            if "[1/2] cpu: starting" in line:
+                break
+        time.sleep(6)  # kernel start-up and into the (endless) timed loop
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, err
+    lines = out.splitlines()
+    assert lines[0].startswith("[1/2] cpu: cancelled in ") and len(lines) == 2
+    assert "stopped early" in lines[1]
+    nb = read(tmp_path / "out.ipynb")
+    (run,) = check_metadata(nb)["runs"]
+    assert run["status"] == "cancelled" and run["device"] == "cpu"
+    assert run["error"].startswith("cancelled: interrupted (Ctrl-C or SIGTERM) during cell ")
+    assert run["machine_label"] and run["train_seconds"] is None
+    # The kernel was shut down: its connection file is gone.
+    assert not list((kernel_env / "runtime").glob("kernel-*.json"))
+
+
+# --- the device loop's bookkeeping (a fake execution stands in for the kernel) ---------------
+
+
+def fake_execution(monkeypatch, outcomes):
+    """Each call of runner.execute_notebook takes the next outcome: "ok" fills in a result
+    display, an exception instance is raised (after "running" the device cell)."""
+    calls = []
+
+    def execute(nb, kernel_name, timeout, cwd, state):
+        outcome = outcomes[len(calls)]
+        calls.append(nb)
+        state["cell"] = runner.tagged(nb, "device-bench-train")[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        nb.cells[-1].outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={runner.RESULT_MIME: sample_result(), "text/plain": "r"}
+            )
+        ]
+
+    monkeypatch.setattr(runner, "execute_notebook", execute)
+    return calls
+
+
+def test_interrupt_between_devices_keeps_earlier_runs(kernel_env, monkeypatch, tmp_path, capsys):
+    calls = fake_execution(monkeypatch, ["ok", KeyboardInterrupt(), "ok"])
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            "run",
+            "--devices",
+            "cpu",
+            "cpu",
+            "cpu",
+            "--kernel",
+            nbutil.KERNEL_NAME,
+            "--output",
+            "out.ipynb",
+        ]
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 130 and len(calls) == 2
+    assert out[1] == (
+        "[2/3] cpu: cancelled in 0.0 s: cancelled: interrupted (Ctrl-C or SIGTERM) during "
+        "cell device-bench-train"
+    )
+    runs = check_metadata(read(tmp_path / "out.ipynb"))["runs"]
+    assert [run["status"] for run in runs] == ["ok", "cancelled"]
+    # The default machine label: model names only.
+    assert runs[0]["machine_label"] == runner.detect_machine_label()
+
+
+def test_dead_kernel_and_timeout_are_failures(kernel_env, monkeypatch, tmp_path, capsys):
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    calls = fake_execution(
+        monkeypatch,
+        [DeadKernelError("Kernel died"), CellTimeoutError("too slow"), RuntimeError("odd"), "ok"],
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        [
+            "run",
+            "--devices",
+            "cuda:0",
+            "cuda:1",
+            "mps",
+            "cpu",
+            "--kernel",
+            nbutil.KERNEL_NAME,
+            "--timeout",
+            "5",
+            "--output",
+            "out.ipynb",
+        ]
+    )
+    assert code == 1 and len(calls) == 4
+    runs = check_metadata(read(tmp_path / "out.ipynb"))["runs"]
+    assert [run["status"] for run in runs] == ["failed", "failed", "failed", "ok"]
+    assert runs[0]["error"].startswith(
+        "DeadKernelError: the kernel died during cell device-bench-train"
+    )
+    assert runs[1]["error"] == (
+        "CellTimeoutError: cell device-bench-train ran longer than the 5 s cell timeout"
+    )
+    assert runs[2]["error"] == "RuntimeError: odd (cell device-bench-train)"
+    assert [run["device"] for run in runs] == ["cuda:0", "cuda:1", "mps", "cpu"]
+    assert "4 run(s): 1 ok, 3 failed;" in capsys.readouterr().out
+
+
+# --- refused before anything runs ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--devices", "cuda:01"], "is not a device"),
+        (["--devices", "cpu", "gpu"], "is not a device"),
+        (["--devices", 'cuda:0"); import os; ("'], "is not a device"),
+        (["--devices", "cpu", "--param", "nonexistent=1"], "unknown parameter 'nonexistent'"),
+        (["--devices", "cpu", "--param", "__import__=1"], "unknown parameter"),
+        (["--devices", "cpu", "--param", "epochs=[1]"], "must be a string, number"),
+        (["--devices", "cpu", "--param", 'epochs={"a": 1}'], "must be a string, number"),
+        (["--devices", "cpu", "--param", "learning_rate=NaN"], "must be a string, number"),
+        (["--devices", "cpu", "--param", "epochs"], "NAME=VALUE"),
+        (["--devices", "cpu", "--profile", "quick", "--param", "profile=seed"], "profile once"),
+        (["--devices", "cpu", "--kernel", "no-such-kernel"], "no Jupyter kernel"),
+        (["--devices", "cpu", "--machine-label", ""], "machine label"),
+        (["--devices", "cpu", "--notebook", "missing.ipynb"], "cannot read the notebook"),
+    ],
+)
+def test_refused_before_running(
+    kernel_env, no_kernel, monkeypatch, tmp_path, capsys, args, message
+):
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "--kernel", nbutil.KERNEL_NAME, *args, "--output", "out.ipynb"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "nothing was written" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_history_must_be_positive(value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--devices", "cpu", "--history", value, "--output", str(tmp_path / "o")])
+    assert info.value.code == 2
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("where", ["input", "output"])
+@pytest.mark.parametrize(
+    "value, message",
+    [([1, 2], "is a list, not an object"), ({"runs": {"a": 1}}, "does not match its schema")],
+)
+def test_malformed_metadata_is_never_overwritten(
+    kernel_env, no_kernel, monkeypatch, tmp_path, capsys, where, value, message
+):
+    monkeypatch.chdir(tmp_path)
+    path = notebook_with(tmp_path, f"{where}.ipynb", device_bench=value)
+    before = path.read_bytes()
+    argv = ["run", "--devices", "cpu", "--kernel", nbutil.KERNEL_NAME, "--output", "output.ipynb"]
+    if where == "input":
+        argv += ["--notebook", "input.ipynb"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "nothing was changed" in err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{where}.ipynb"]
+
+
+# --- notebook preparation (pure) -----------------------------------------------------------
+
+
+def test_parse_param_value():
+    parse = runner.parse_param_value
+    assert parse("1") == 1 and parse("0.02") == 0.02 and parse("1e3") == 1000.0
+    assert parse("true") is True and parse("False") is False
+    assert parse("null") is None and parse("None") is None
+    assert parse("quick") == "quick" and parse('"007"') == "007" and parse("") == ""
+    assert parse("../data/mnist") == "../data/mnist" and parse("[1]") == [1]
+
+
+def test_injected_values_are_repr_only():
+    hostile = 'x"\nimport os\nos.system("echo pwned")  # \\'
+    nb = runner.load_notebook(None)
+    params = runner.check_params(nb, {"data_dir": hostile, "epochs": 2, "repeat_to": None})
+    source = runner.injected_parameters_source(params)
+    tree = ast.parse(source)
+    assert len(tree.body) == 3 and all(isinstance(node, ast.Assign) for node in tree.body)
+    assert {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body} == params
+    with pytest.raises(runner.RunnerError):
+        runner.injected_parameters_source({"a; b": 1})
+    with pytest.raises(runner.RunnerError):
+        runner.injected_parameters_source({"epochs": [1]})
+
+
+def test_prepare_notebook_cells():
+    nb = runner.load_notebook(None)
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", text="stale")]
+    first = runner.prepare_notebook(nb, "cuda:0", {"epochs": 1})
+    second = runner.prepare_notebook(first, "mps", {"epochs": 2, "profile": "quick"})
+    parameters = runner.tagged(second, "parameters")[0]
+    assert runner.tagged(second, "injected-parameters") == [parameters + 1]
+    assert second.cells[parameters + 1].source == "# Parameters\nepochs = 2\nprofile = 'quick'\n"
+    assert runner.tagged(second, runner.DEVICE_TAG) == [parameters + 3]  # after the markdown
+    assert second.cells[parameters + 3].source == records.device_cell_source("mps")
+    assert second.cells[-1].outputs == [] and len(second.cells) == len(nb.cells) + 1
+    assert nb.cells[-1].outputs  # the input is copied, not changed
+    nbformat.validate(second)
+
+    # No device cell: one is inserted right after the (injected) parameters.
+    del nb.cells[runner.tagged(nb, runner.DEVICE_TAG)[0]]
+    inserted = runner.prepare_notebook(nb, "cpu", {"epochs": 1})
+    assert runner.tagged(inserted, runner.DEVICE_TAG) == [parameters + 2]
+    plain = runner.prepare_notebook(nb, "cpu", {})
+    assert runner.tagged(plain, "injected-parameters") == []
+    assert runner.tagged(plain, runner.DEVICE_TAG) == [parameters + 1]
+
+
+def test_bundled_notebook_is_the_repository_notebook():
+    assert runner.load_notebook(None) == read(nbutil.NOTEBOOK)
+    assert set(runner.parameter_defaults(read(nbutil.NOTEBOOK))) >= {
+        "profile",
+        "epochs",
+        "data_dir",
+        "train_size",
+        "split_from_test",
+    }

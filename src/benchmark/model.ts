@@ -1,0 +1,194 @@
+/**
+ * The panel's "Benchmark" section state: device choice, profile, progress of
+ * a run, and the runs recorded in the current notebook's metadata.
+ */
+import { VDomModel } from '@jupyterlab/apputils';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import { readDeviceBench } from '../report/validate';
+import type { IReadResult } from '../report/types';
+import { METADATA_KEY } from '../tokens';
+import { findTaggedCell, PARAMETERS_TAG } from '../notebook/deviceCell';
+import type { BenchmarkDriver, IDriverEvent, IProgress } from './driver';
+import { RESULT_CELL_TAG } from './record';
+
+/**
+ * One device's line in the progress list.
+ */
+export interface IDeviceProgress {
+  device: string;
+  state: 'waiting' | 'restarting' | 'running' | 'ok' | 'failed' | 'cancelled';
+  progress?: IProgress;
+  elapsedMs: number;
+  error?: string;
+}
+
+/**
+ * Whether a notebook is a benchmark notebook (it has the tagged cells the
+ * driver needs).
+ */
+export function isBenchmarkNotebook(panel: NotebookPanel | null): boolean {
+  const model = panel?.content.model;
+  return (
+    !!model &&
+    findTaggedCell(model, PARAMETERS_TAG) >= 0 &&
+    findTaggedCell(model, RESULT_CELL_TAG) >= 0
+  );
+}
+
+export class BenchmarkModel extends VDomModel {
+  constructor(driver: BenchmarkDriver) {
+    super();
+    this._driver = driver;
+    driver.changed.connect(this._onDriverEvent, this);
+    driver.runningChanged.connect(this._onRunning, this);
+  }
+
+  get notebook(): NotebookPanel | null {
+    return this._notebook;
+  }
+
+  get isBenchmark(): boolean {
+    return isBenchmarkNotebook(this._notebook);
+  }
+
+  get running(): boolean {
+    return this._driver.isRunning;
+  }
+
+  get profile(): string {
+    return this._profile;
+  }
+  set profile(value: string) {
+    this._profile = value;
+    this.stateChanged.emit();
+  }
+
+  /**
+   * Devices the user unticked (all available devices run by default).
+   */
+  isSelected(device: string): boolean {
+    return !this._unselected.has(device);
+  }
+
+  toggle(device: string): void {
+    if (this._unselected.has(device)) {
+      this._unselected.delete(device);
+    } else {
+      this._unselected.add(device);
+    }
+    this.stateChanged.emit();
+  }
+
+  get showReference(): boolean {
+    return this._showReference;
+  }
+  set showReference(value: boolean) {
+    this._showReference = value;
+    this.stateChanged.emit();
+  }
+
+  get progress(): readonly IDeviceProgress[] {
+    return this._progress;
+  }
+
+  get message(): string {
+    return this._message;
+  }
+  set message(value: string) {
+    this._message = value;
+    this.stateChanged.emit();
+  }
+
+  /**
+   * The runs recorded in the followed notebook, validated.
+   */
+  get recorded(): IReadResult {
+    return this._recorded;
+  }
+
+  /**
+   * Follow a notebook (or none).
+   */
+  setNotebook(panel: NotebookPanel | null): void {
+    if (panel === this._notebook) {
+      return;
+    }
+    this._notebook?.model?.metadataChanged.disconnect(this._readRecords, this);
+    this._notebook = panel;
+    panel?.model?.metadataChanged.connect(this._readRecords, this);
+    if (panel && !panel.model) {
+      void panel.context.ready.then(() => {
+        if (this._notebook === panel) {
+          panel.model?.metadataChanged.connect(this._readRecords, this);
+          this._readRecords();
+        }
+      });
+    }
+    this._readRecords();
+  }
+
+  /**
+   * Prepare the progress list for a run.
+   */
+  start(devices: string[]): void {
+    this._progress = devices.map(device => ({
+      device,
+      state: 'waiting',
+      elapsedMs: 0
+    }));
+    this._message = '';
+    this.stateChanged.emit();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.setNotebook(null);
+    this._driver.changed.disconnect(this._onDriverEvent, this);
+    this._driver.runningChanged.disconnect(this._onRunning, this);
+    super.dispose();
+  }
+
+  private _readRecords(): void {
+    const model = this._notebook?.model;
+    this._recorded = readDeviceBench(
+      model ? model.getMetadata(METADATA_KEY) : undefined
+    );
+    this.stateChanged.emit();
+  }
+
+  private _onDriverEvent(_: BenchmarkDriver, event: IDriverEvent): void {
+    const row = this._progress[event.index];
+    if (!row || row.device !== event.device) {
+      return;
+    }
+    const next: IDeviceProgress = { ...row, elapsedMs: event.elapsedMs };
+    if (event.phase === 'recorded' && event.record) {
+      next.state = event.record.status as IDeviceProgress['state'];
+      next.error = (event.record.error as string | null) ?? undefined;
+    } else if (event.phase !== 'recorded') {
+      next.state = event.phase;
+      if (event.progress) {
+        next.progress = event.progress;
+      }
+    }
+    this._progress = this._progress.map((r, i) =>
+      i === event.index ? next : r
+    );
+    this.stateChanged.emit();
+  }
+
+  private _onRunning(): void {
+    this.stateChanged.emit();
+  }
+
+  private _driver: BenchmarkDriver;
+  private _notebook: NotebookPanel | null = null;
+  private _profile = 'seed';
+  private _unselected = new Set<string>();
+  private _showReference = false;
+  private _progress: IDeviceProgress[] = [];
+  private _message = '';
+  private _recorded: IReadResult = readDeviceBench(undefined);
+}

@@ -1,0 +1,295 @@
+/**
+ * The one-click benchmark: open the bundled notebook, run it on every
+ * device, show progress and results in the device panel, render results.
+ */
+import type {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
+import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import type { PartialJSONObject } from '@lumino/coreutils';
+import { chipIcon } from '../icons';
+import { BENCHMARK_NOTEBOOK } from '../kernel/_generated/sources';
+import type { IProbeDevice } from '../kernel/types';
+import { SETTINGS_ID } from '../kernel/plugin';
+import type { ParameterValue } from '../notebook/parametersCell';
+import {
+  CommandIDs,
+  IDevicePanel,
+  IDeviceProbe,
+  TRANSLATION_DOMAIN
+} from '../tokens';
+import { BenchmarkBusyError, BenchmarkDriver, PROFILES } from './driver';
+import { progressRendererFactory, resultRendererFactory } from './mime';
+import { BenchmarkModel, isBenchmarkNotebook } from './model';
+import { defaultMachineLabel } from './record';
+import { BenchmarkView } from './view';
+
+/**
+ * The file name the benchmark notebook is copied to.
+ */
+const NOTEBOOK_NAME = 'mnist_bench';
+
+/**
+ * What run-benchmark returns to other extensions and tests.
+ */
+export type RunBenchmarkResult =
+  { ok: true; records: PartialJSONObject[] } | { ok: false; error: string };
+
+/**
+ * A free path for a copy of the notebook in `dir`: never overwrite.
+ */
+async function freePath(app: JupyterFrontEnd, dir: string): Promise<string> {
+  for (let i = 0; i < 1000; i++) {
+    const name = i ? `${NOTEBOOK_NAME}-${i}.ipynb` : `${NOTEBOOK_NAME}.ipynb`;
+    const path = PathExt.join(dir, name);
+    try {
+      await app.serviceManager.contents.get(path, { content: false });
+    } catch {
+      return path;
+    }
+  }
+  throw new Error('No free file name for the benchmark notebook.');
+}
+
+export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-device-bench:benchmark',
+  description:
+    'Runs the MNIST benchmark notebook on every device with one click.',
+  autoStart: true,
+  requires: [INotebookTracker, IDevicePanel],
+  optional: [
+    IDeviceProbe,
+    IDefaultFileBrowser,
+    ILauncher,
+    IRenderMimeRegistry,
+    ISettingRegistry,
+    ITranslator,
+    ICommandPalette
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    devicePanel: IDevicePanel,
+    probe: IDeviceProbe | null,
+    browser: IDefaultFileBrowser | null,
+    launcher: ILauncher | null,
+    rendermime: IRenderMimeRegistry | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const driver = new BenchmarkDriver({
+      contents: app.serviceManager.contents
+    });
+    const model = new BenchmarkModel(driver);
+    const settings = { profile: 'seed', history: 50, machineLabel: '' };
+    if (settingRegistry) {
+      void settingRegistry
+        .load(SETTINGS_ID)
+        .then(loaded => {
+          const update = () => {
+            settings.profile = loaded.get('defaultProfile').composite as string;
+            settings.history = loaded.get('historySize').composite as number;
+            settings.machineLabel = (
+              loaded.get('machineLabel').composite as string
+            ).trim();
+            if (!driver.isRunning) {
+              model.profile = settings.profile;
+            }
+          };
+          update();
+          loaded.changed.connect(update);
+        })
+        .catch(reason =>
+          console.error('jupyterlab-device-bench: settings', reason)
+        );
+    }
+
+    rendermime?.addFactory(resultRendererFactory, 50);
+    rendermime?.addFactory(progressRendererFactory, 50);
+
+    const knownDevices = new Map<string, IProbeDevice[]>();
+    const view = new BenchmarkView({
+      model,
+      trans,
+      devices: () => {
+        // Keep the last list while the kernel restarts between devices.
+        const path = devicePanel.model.session?.path ?? '';
+        const report = devicePanel.model.report;
+        if (report) {
+          knownDevices.set(path, report.devices);
+        }
+        return knownDevices.get(path) ?? [];
+      },
+      actions: {
+        run: (devices, profile) =>
+          void app.commands.execute(CommandIDs.runBenchmark, {
+            devices,
+            profile
+          }),
+        cancel: () => void app.commands.execute(CommandIDs.cancelBenchmark),
+        openBenchmark: () => void app.commands.execute(CommandIDs.openBenchmark)
+      }
+    });
+    devicePanel.addSection(view);
+    devicePanel.model.stateChanged.connect(() => view.update());
+    const follow = (panel: NotebookPanel | null) => {
+      if (!driver.isRunning) {
+        model.setNotebook(panel);
+      }
+    };
+    notebooks.currentChanged.connect((_, panel) => follow(panel));
+    follow(notebooks.currentWidget);
+    driver.runningChanged.connect((_, running) => {
+      if (!running) {
+        follow(notebooks.currentWidget);
+      }
+    });
+
+    const fail = (error: string): RunBenchmarkResult => {
+      model.message = error;
+      Notification.error(error, { autoClose: 8000 });
+      return { ok: false, error };
+    };
+
+    app.commands.addCommand(CommandIDs.openBenchmark, {
+      label: args =>
+        args.isLauncher
+          ? trans.__('MNIST Device Benchmark')
+          : trans.__('Open MNIST Device Benchmark'),
+      caption: trans.__(
+        'Copy the benchmark notebook into the current folder and open it'
+      ),
+      icon: chipIcon,
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            cwd: { type: 'string', description: 'Folder for the copy' }
+          }
+        }
+      },
+      execute: async args => {
+        const dir =
+          typeof args.cwd === 'string' ? args.cwd : (browser?.model.path ?? '');
+        const path = await freePath(app, dir);
+        await app.serviceManager.contents.save(path, {
+          type: 'notebook',
+          format: 'json',
+          content: JSON.parse(BENCHMARK_NOTEBOOK)
+        });
+        await app.commands.execute('docmanager:open', {
+          path,
+          factory: 'Notebook'
+        });
+        return path;
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.runBenchmark, {
+      label: trans.__('Run Benchmark on Every Device'),
+      caption: trans.__(
+        'Run the open benchmark notebook once per device and record the times'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            devices: { type: 'array', items: { type: 'string' } },
+            profile: { type: 'string', enum: [...PROFILES] },
+            params: { type: 'object' }
+          }
+        }
+      },
+      isEnabled: () =>
+        !driver.isRunning && isBenchmarkNotebook(notebooks.currentWidget),
+      execute: async args => {
+        if (driver.isRunning) {
+          return fail(new BenchmarkBusyError().message);
+        }
+        const panel = notebooks.currentWidget;
+        if (!panel || !isBenchmarkNotebook(panel)) {
+          return fail(
+            trans.__(
+              'Open the benchmark notebook first (Open MNIST Device Benchmark).'
+            )
+          );
+        }
+        await panel.context.ready;
+        await panel.sessionContext.ready;
+        let report = devicePanel.model.report;
+        const kernel = panel.sessionContext.session?.kernel;
+        if (!report && kernel && probe) {
+          const outcome = await probe.probe(kernel);
+          report = outcome.kind === 'ready' ? outcome.report : null;
+        }
+        const available = (report?.devices ?? []).filter(d => d.available);
+        const devices = Array.isArray(args.devices)
+          ? (args.devices as unknown[]).map(String)
+          : available.map(d => d.id);
+        if (!devices.length) {
+          return fail(
+            trans.__('This kernel reports no device PyTorch can use.')
+          );
+        }
+        const profile =
+          typeof args.profile === 'string' ? args.profile : settings.profile;
+        const params = (args.params ?? {}) as Record<string, ParameterValue>;
+        const deviceNames = Object.fromEntries(
+          available.map(d => [d.id, d.name])
+        );
+        model.setNotebook(panel);
+        model.start(devices);
+        try {
+          const records = await driver.run(panel, {
+            devices,
+            profile,
+            params,
+            deviceNames,
+            history: settings.history,
+            machineLabel: settings.machineLabel || defaultMachineLabel(report)
+          });
+          return { ok: true, records } satisfies RunBenchmarkResult;
+        } catch (error) {
+          return fail((error as Error).message);
+        }
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.cancelBenchmark, {
+      label: trans.__('Cancel Benchmark'),
+      caption: trans.__(
+        'Stop the running benchmark; the current device is recorded as cancelled'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => driver.isRunning,
+      execute: () => driver.cancel()
+    });
+
+    launcher?.add({
+      command: CommandIDs.openBenchmark,
+      args: { isLauncher: true },
+      category: trans.__('Other'),
+      rank: 1
+    });
+    if (palette) {
+      const category = trans.__('Device Bench');
+      for (const command of [
+        CommandIDs.openBenchmark,
+        CommandIDs.runBenchmark,
+        CommandIDs.cancelBenchmark
+      ]) {
+        palette.addItem({ command, category });
+      }
+    }
+  }
+};

@@ -1,0 +1,363 @@
+/**
+ * The panel's "Benchmark" section. React escapes every text; the chart is
+ * drawn as React SVG elements from the report module's layout.
+ */
+import { VDomRenderer } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+import { layoutChart } from '../report/chart';
+import { displayText } from '../report/escape';
+import { formatAccuracy, formatRate, formatSeconds } from '../report/format';
+import { mergeRuns } from '../report/merge';
+import type { IProbeDevice } from '../kernel/types';
+import { PROFILES } from './driver';
+import type { BenchmarkModel, IDeviceProgress } from './model';
+
+export interface IBenchmarkActions {
+  run(devices: string[], profile: string): void;
+  cancel(): void;
+  openBenchmark(): void;
+  exportReport?(format: 'csv' | 'json' | 'markdown' | 'html'): void;
+}
+
+export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
+  constructor(options: BenchmarkView.IOptions) {
+    super(options.model);
+    this._trans = options.trans;
+    this._actions = options.actions;
+    this._devices = options.devices;
+    this.addClass('jp-DeviceBench-benchmark');
+  }
+
+  protected render(): React.ReactElement {
+    const trans = this._trans;
+    const model = this.model;
+    return (
+      <section
+        className="jp-DeviceBench-content"
+        aria-label={trans.__('Benchmark')}
+      >
+        <h3 className="jp-DeviceBench-sectionTitle">{trans.__('Benchmark')}</h3>
+        {model.isBenchmark ? this._renderControls() : this._renderOpen()}
+        {model.message ? (
+          <div
+            className="jp-DeviceBench-status jp-DeviceBench-status-warning"
+            role="alert"
+          >
+            {model.message}
+          </div>
+        ) : null}
+        {this._renderProgress()}
+        {this._renderResults()}
+      </section>
+    );
+  }
+
+  private _renderOpen(): React.ReactElement {
+    const trans = this._trans;
+    return (
+      <div>
+        <p className="jp-DeviceBench-hint">
+          {trans.__(
+            'Open the MNIST benchmark notebook to time every device of this kernel with one click.'
+          )}
+        </p>
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-accept jp-DeviceBench-openBenchmark"
+          onClick={() => this._actions.openBenchmark()}
+        >
+          {trans.__('Open Benchmark Notebook')}
+        </button>
+      </div>
+    );
+  }
+
+  private _renderControls(): React.ReactElement {
+    const trans = this._trans;
+    const model = this.model;
+    const devices = this._devices().filter(d => d.available);
+    const chosen = devices.filter(d => model.isSelected(d.id)).map(d => d.id);
+    return (
+      <div className="jp-DeviceBench-controls">
+        <fieldset
+          className="jp-DeviceBench-deviceChoice"
+          disabled={model.running}
+        >
+          <legend>{trans.__('Devices')}</legend>
+          {devices.length ? null : (
+            <span className="jp-DeviceBench-hint">
+              {trans.__('Waiting for the kernel to report its devices…')}
+            </span>
+          )}
+          {devices.map(d => (
+            <label
+              key={d.id}
+              className="jp-DeviceBench-checkbox"
+              title={d.name}
+            >
+              <input
+                type="checkbox"
+                checked={model.isSelected(d.id)}
+                onChange={() => model.toggle(d.id)}
+                data-device={d.id}
+              />{' '}
+              {d.id}
+            </label>
+          ))}
+        </fieldset>
+        <label className="jp-DeviceBench-profile">
+          {trans.__('Profile')}{' '}
+          <select
+            className="jp-mod-styled"
+            value={model.profile}
+            disabled={model.running}
+            onChange={event => (model.profile = event.target.value)}
+          >
+            {PROFILES.map(p => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="jp-DeviceBench-buttons">
+          <button
+            type="button"
+            className="jp-mod-styled jp-mod-accept jp-DeviceBench-run"
+            disabled={model.running || !chosen.length}
+            onClick={() => this._actions.run(chosen, model.profile)}
+          >
+            {trans.__('Run on %1 device(s)', chosen.length)}
+          </button>
+          <button
+            type="button"
+            className="jp-mod-styled jp-mod-warn jp-DeviceBench-cancel"
+            disabled={!model.running}
+            onClick={() => this._actions.cancel()}
+          >
+            {trans.__('Cancel')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  private _renderProgress(): React.ReactElement | null {
+    const rows = this.model.progress;
+    if (!rows.length) {
+      return null;
+    }
+    const trans = this._trans;
+    const label = (row: IDeviceProgress): string => {
+      const p = row.progress;
+      switch (row.state) {
+        case 'waiting':
+          return trans.__('waiting');
+        case 'restarting':
+          return trans.__('starting a fresh kernel');
+        case 'running':
+          return p?.epoch !== undefined
+            ? trans.__(
+                'epoch %1/%2, step %3/%4',
+                p.epoch,
+                p.epochs ?? '?',
+                p.step ?? '?',
+                p.steps ?? '?'
+              )
+            : trans.__('running');
+        case 'ok':
+          return trans.__('done');
+        case 'failed':
+          return trans.__('failed: %1', displayText(row.error ?? '', 120));
+        case 'cancelled':
+          return trans.__('cancelled');
+      }
+    };
+    return (
+      <ul className="jp-DeviceBench-progress" aria-live="polite">
+        {rows.map((row, i) => (
+          <li
+            key={`${row.device}-${i}`}
+            data-state={row.state}
+            data-device={row.device}
+          >
+            <span className="jp-DeviceBench-deviceId">{row.device}</span>{' '}
+            <span>{label(row)}</span>{' '}
+            <span className="jp-DeviceBench-elapsed">
+              {row.state === 'waiting'
+                ? ''
+                : `${(row.elapsedMs / 1000).toFixed(1)} s`}
+            </span>
+          </li>
+        ))}
+      </ul>
+    );
+  }
+
+  private _renderResults(): React.ReactElement | null {
+    const trans = this._trans;
+    const recorded = this.model.recorded;
+    if (
+      !recorded.runs.length &&
+      !recorded.invalid.length &&
+      !recorded.problems.length
+    ) {
+      return null;
+    }
+    const runs = [...recorded.runs].reverse();
+    return (
+      <div className="jp-DeviceBench-results">
+        <h3 className="jp-DeviceBench-sectionTitle">
+          {trans.__('Recorded runs')}
+        </h3>
+        {recorded.problems.map((problem, i) => (
+          <div
+            key={i}
+            className="jp-DeviceBench-status jp-DeviceBench-status-warning"
+          >
+            {displayText(problem)}
+          </div>
+        ))}
+        <table className="jp-DeviceBench-runs">
+          <thead>
+            <tr>
+              <th scope="col">{trans.__('Device')}</th>
+              <th scope="col">{trans.__('Profile')}</th>
+              <th scope="col">{trans.__('Seconds')}</th>
+              <th scope="col">{trans.__('Samples/s')}</th>
+              <th scope="col">{trans.__('Accuracy')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map(run => (
+              <tr
+                key={run.id}
+                data-status={run.status}
+                title={displayText(
+                  `${run.machine_label} · ${run.device_name ?? ''}`
+                )}
+              >
+                <td>{displayText(run.device, 40)}</td>
+                <td>{displayText(run.profile, 40)}</td>
+                <td>
+                  {run.status === 'ok'
+                    ? formatSeconds(run.train_seconds)
+                    : displayText(run.status, 20)}
+                </td>
+                <td>{formatRate(run.samples_per_second)}</td>
+                <td>{formatAccuracy(run.accuracy)}</td>
+              </tr>
+            ))}
+            {recorded.invalid.map(entry => (
+              <tr
+                key={`invalid-${entry.index}`}
+                className="jp-DeviceBench-invalid"
+              >
+                <td colSpan={5}>
+                  {trans.__(
+                    'Invalid entry %1: %2',
+                    entry.index,
+                    displayText(entry.reason)
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {this._renderChart()}
+      </div>
+    );
+  }
+
+  private _renderChart(): React.ReactElement | null {
+    const trans = this._trans;
+    const model = this.model;
+    const runs = model.recorded.runs;
+    if (!runs.some(r => r.status === 'ok')) {
+      return null;
+    }
+    const merged = mergeRuns([{ name: 'notebook', runs }]);
+    const layout = layoutChart(merged, {
+      includeReference: model.showReference
+    });
+    return (
+      <figure className="jp-DeviceBench-chart">
+        <svg
+          viewBox={`0 0 ${layout.width} ${layout.height}`}
+          role="img"
+          aria-label={layout.description}
+          className="jp-DeviceBench-chartSvg"
+        >
+          {layout.rows.map((row, i) => (
+            <g key={i} className={`jp-DeviceBench-chart-${row.kind}`}>
+              <title>{row.title}</title>
+              <text
+                x={row.kind === 'machine' ? 8 : 24}
+                y={row.y}
+                className="jp-DeviceBench-chart-label"
+              >
+                {row.label}
+              </text>
+              {row.kind === 'bar' && row.barWidth !== undefined ? (
+                <>
+                  <rect
+                    x={row.barX}
+                    y={row.barY}
+                    width={row.barWidth}
+                    height={row.barHeight}
+                    className={`jp-DeviceBench-chart-bar jp-DeviceBench-chart-${
+                      row.series === 'reference'
+                        ? 'reference'
+                        : row.cpu
+                          ? 'cpu'
+                          : 'runs'
+                    }`}
+                  />
+                  <text
+                    x={(row.barX ?? 0) + row.barWidth + 4}
+                    y={row.y}
+                    className="jp-DeviceBench-chart-value"
+                  >
+                    {row.value}
+                  </text>
+                </>
+              ) : null}
+            </g>
+          ))}
+        </svg>
+        <figcaption>
+          <label>
+            <input
+              type="checkbox"
+              checked={model.showReference}
+              onChange={() => (model.showReference = !model.showReference)}
+            />{' '}
+            {trans.__('Show the published reference figures (2023 article)')}
+          </label>
+        </figcaption>
+        {merged.warnings.map((w, i) => (
+          <p key={i} className="jp-DeviceBench-hint">
+            {displayText(w)}
+          </p>
+        ))}
+      </figure>
+    );
+  }
+
+  private _trans: TranslationBundle;
+  private _actions: IBenchmarkActions;
+  private _devices: () => IProbeDevice[];
+}
+
+export namespace BenchmarkView {
+  export interface IOptions {
+    model: BenchmarkModel;
+    trans: TranslationBundle;
+    actions: IBenchmarkActions;
+    /**
+     * The devices the followed kernel reports.
+     */
+    devices: () => IProbeDevice[];
+  }
+}

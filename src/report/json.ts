@@ -1,0 +1,52 @@
+/**
+ * JSON export: `{schema_version: 1, kind: "device-bench-report",
+ * generated_at, sources, runs, reference?}`, valid against
+ * `report.schema.json`. Run records are written as they were read (unknown
+ * fields kept), so an exported report can be merged again.
+ */
+import { isoTimestamp } from './format';
+import { referenceJson } from './reference';
+import type { IFormatOptions, IMergedReport, IRunRecord } from './types';
+import { REPORT_KIND, SCHEMA_VERSION } from './validate';
+
+/**
+ * An exported JSON report.
+ */
+export interface IJsonReport {
+  schema_version: typeof SCHEMA_VERSION;
+  kind: typeof REPORT_KIND;
+  generated_at: string;
+  sources: string[];
+  runs: IRunRecord[];
+  reference?: Record<string, unknown>[];
+}
+
+/**
+ * The merged report as a JSON report object.
+ */
+export function buildJsonReport(
+  report: IMergedReport,
+  options: IFormatOptions = {}
+): IJsonReport {
+  const json: IJsonReport = {
+    schema_version: SCHEMA_VERSION,
+    kind: REPORT_KIND,
+    generated_at: isoTimestamp(options.generatedAt),
+    sources: [...report.sources],
+    runs: report.runs.map(run => run.record)
+  };
+  if (options.includeReference) {
+    json.reference = referenceJson();
+  }
+  return json;
+}
+
+/**
+ * The merged report as JSON text (two-space indent, final newline).
+ */
+export function renderJson(
+  report: IMergedReport,
+  options: IFormatOptions = {}
+): string {
+  return JSON.stringify(buildJsonReport(report, options), null, 2) + '\n';
+}

@@ -1,0 +1,357 @@
+/**
+ * Reading run records from notebook metadata (`metadata.device_bench`) and
+ * from exported JSON reports, validated with the project's JSON Schemas.
+ *
+ * Never throws and never drops anything silently: whatever is wrong is
+ * reported in `problems` (the document) or `invalid` (one run record), and
+ * the valid run records are returned all the same.
+ */
+import type { AnySchema, ErrorObject, ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import metadataSchema from '../../jupyterlab_device_bench/schemas/metadata.schema.json';
+import reportSchema from '../../jupyterlab_device_bench/schemas/report.schema.json';
+import { preview } from './escape';
+import type { IReadResult, IRunRecord } from './types';
+
+/**
+ * The only schema version this extension reads and writes.
+ */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * The `kind` of exported JSON reports.
+ */
+export const REPORT_KIND = 'device-bench-report';
+
+/**
+ * How many validation messages are given for one run record.
+ */
+const MAX_REASONS = 5;
+
+interface IValidators {
+  metadata: ValidateFunction;
+  report: ValidateFunction;
+  run: ValidateFunction;
+}
+
+let validators: IValidators | null = null;
+
+/**
+ * The compiled schemas (compiled once, on first use).
+ */
+function getValidators(): IValidators {
+  if (!validators) {
+    const ajv = new Ajv2020({
+      allErrors: true,
+      // `format` is an annotation here: ajv-formats is not bundled.
+      validateFormats: false,
+      strict: false,
+      // NaN and Infinity are not numbers in a run record.
+      strictNumbers: true
+    });
+    ajv.addSchema(metadataSchema as AnySchema);
+    const metadata = ajv.getSchema(metadataSchema.$id);
+    const run = ajv.getSchema(`${metadataSchema.$id}#/$defs/run`);
+    const report = ajv.compile(reportSchema as AnySchema);
+    if (!metadata || !run) {
+      throw new Error('device-bench: the metadata schema did not compile');
+    }
+    validators = { metadata, report, run };
+  }
+  return validators;
+}
+
+/**
+ * Validate one value against the run record schema.
+ *
+ * @returns null when it is a valid run record, else why not (in words).
+ */
+export function runProblem(value: unknown): string | null {
+  if (!isPlainObject(value)) {
+    return `not an object (found ${kindOf(value)})`;
+  }
+  const validate = getValidators().run;
+  if (validate(value)) {
+    return null;
+  }
+  return formatErrors(validate.errors ?? [], 'run');
+}
+
+/**
+ * Read `metadata.device_bench` of a notebook.
+ *
+ * Pass the value of the `device_bench` key (the whole notebook metadata is
+ * accepted too: it is unwrapped when it has a `device_bench` key and no
+ * `schema_version`). `undefined` means "no benchmark metadata": no runs, no
+ * problem.
+ */
+export function readDeviceBench(metadata: unknown): IReadResult {
+  const result = emptyResult();
+  let doc = metadata;
+  if (
+    isPlainObject(doc) &&
+    !hasOwn(doc, 'schema_version') &&
+    hasOwn(doc, 'device_bench')
+  ) {
+    doc = doc.device_bench;
+  }
+  if (doc === undefined) {
+    return result;
+  }
+  if (!isPlainObject(doc)) {
+    const reason = `device_bench must be an object, found ${kindOf(doc)}; no run could be read`;
+    result.problems.push(reason);
+    result.invalid.push({ index: -1, reason, preview: preview(doc) });
+    return result;
+  }
+  readVersion(doc, result);
+  const validate = getValidators().metadata;
+  if (!validate(withoutRuns(doc))) {
+    for (const error of validate.errors ?? []) {
+      if (!isHandled(error, ['/runs'])) {
+        result.problems.push(formatError(error, 'device_bench'));
+      }
+    }
+  }
+  readRuns(doc, result);
+  return result;
+}
+
+/**
+ * Read an exported JSON report (`report.schema.json`), e.g. to merge it with
+ * notebooks.
+ */
+export function readReport(json: unknown): IReadResult {
+  const result = emptyResult();
+  if (!isPlainObject(json)) {
+    const reason = `a report must be a JSON object, found ${kindOf(json)}; no run could be read`;
+    result.problems.push(reason);
+    result.invalid.push({ index: -1, reason, preview: preview(json) });
+    return result;
+  }
+  if (json.kind !== REPORT_KIND) {
+    result.problems.push(
+      `kind must be "${REPORT_KIND}", found ${preview(json.kind, 60)}; runs that match the run schema are read anyway`
+    );
+  }
+  readVersion(json, result);
+  const validate = getValidators().report;
+  if (!validate(withoutRuns(json))) {
+    for (const error of validate.errors ?? []) {
+      if (!isHandled(error, ['/runs', '/kind'], 'kind')) {
+        result.problems.push(formatError(error, 'report'));
+      }
+    }
+  }
+  if (Array.isArray(json.sources)) {
+    for (const name of json.sources) {
+      if (typeof name === 'string') {
+        result.sources.push(name);
+      }
+    }
+  }
+  readRuns(json, result);
+  return result;
+}
+
+/**
+ * Read a file the user picked: a notebook (its `metadata.device_bench`), an
+ * exported report, or a bare `device_bench` object.
+ */
+export function readSourceFile(json: unknown): IReadResult {
+  if (isPlainObject(json)) {
+    if (json.kind === REPORT_KIND) {
+      return readReport(json);
+    }
+    if (hasOwn(json, 'cells') && hasOwn(json, 'metadata')) {
+      const metadata = json.metadata;
+      if (isPlainObject(metadata) && metadata.device_bench !== undefined) {
+        return readDeviceBench(metadata.device_bench);
+      }
+      const result = emptyResult();
+      result.problems.push('the notebook has no device_bench metadata');
+      return result;
+    }
+    if (hasOwn(json, 'schema_version')) {
+      return readDeviceBench(json);
+    }
+  }
+  const result = emptyResult();
+  const reason = `not a notebook or a device-bench report (found ${kindOf(json)})`;
+  result.problems.push(reason);
+  result.invalid.push({ index: -1, reason, preview: preview(json) });
+  return result;
+}
+
+function emptyResult(): IReadResult {
+  return {
+    runs: [],
+    invalid: [],
+    schemaVersion: null,
+    problems: [],
+    sources: []
+  };
+}
+
+function readVersion(doc: Record<string, unknown>, result: IReadResult): void {
+  const version = doc.schema_version;
+  if (typeof version === 'number' && Number.isFinite(version)) {
+    result.schemaVersion = version;
+  }
+  if (version === SCHEMA_VERSION) {
+    return;
+  }
+  if (version === undefined) {
+    result.problems.push(
+      `schema_version is missing; read as version ${SCHEMA_VERSION}`
+    );
+  } else if (typeof version !== 'number') {
+    result.problems.push(
+      `schema_version must be the number ${SCHEMA_VERSION}, found ${preview(version, 60)} (${kindOf(version)}); read as version ${SCHEMA_VERSION}`
+    );
+  } else if (version > SCHEMA_VERSION) {
+    result.problems.push(
+      `schema_version ${preview(version, 30)} is newer than this extension reads (${SCHEMA_VERSION}): runs that still match version ${SCHEMA_VERSION} are read, the others are listed as invalid; update the extension to read them all`
+    );
+  } else {
+    result.problems.push(
+      `schema_version ${preview(version, 30)} is not a known version (this extension reads ${SCHEMA_VERSION}); runs that match version ${SCHEMA_VERSION} are read`
+    );
+  }
+}
+
+function readRuns(doc: Record<string, unknown>, result: IReadResult): void {
+  const runs = doc.runs;
+  if (runs === undefined) {
+    return;
+  }
+  if (!Array.isArray(runs)) {
+    const reason = `runs must be an array, found ${kindOf(runs)}; no run could be read`;
+    result.problems.push(reason);
+    result.invalid.push({ index: -1, reason, preview: preview(runs) });
+    return;
+  }
+  for (let index = 0; index < runs.length; index++) {
+    const item: unknown = runs[index];
+    const reason = runProblem(item);
+    if (reason === null) {
+      result.runs.push({ ...(item as IRunRecord) });
+    } else {
+      result.invalid.push({ index, reason, preview: preview(item) });
+    }
+  }
+  if (result.invalid.some(entry => entry.index >= 0)) {
+    const count = result.invalid.filter(entry => entry.index >= 0).length;
+    result.problems.push(
+      `${count} of ${runs.length} run record${runs.length === 1 ? '' : 's'} ${count === 1 ? 'is' : 'are'} not valid and ${count === 1 ? 'was' : 'were'} left out`
+    );
+  }
+}
+
+/**
+ * The document with an empty `runs` (runs are validated one by one).
+ */
+function withoutRuns(doc: Record<string, unknown>): Record<string, unknown> {
+  return Array.isArray(doc.runs) ? { ...doc, runs: [] } : doc;
+}
+
+/**
+ * Whether a document-level error is one that `readVersion`, `readRuns` or the
+ * caller already reports in its own words.
+ */
+function isHandled(
+  error: ErrorObject,
+  paths: string[],
+  required?: string
+): boolean {
+  if (
+    error.instancePath === '/schema_version' ||
+    paths.includes(error.instancePath)
+  ) {
+    return true;
+  }
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty?: string })
+      .missingProperty;
+    return missing === 'schema_version' || missing === required;
+  }
+  return false;
+}
+
+function formatErrors(errors: ErrorObject[], subject: string): string {
+  const messages: string[] = [];
+  const missing: string[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'required' && !error.instancePath) {
+      missing.push(
+        String((error.params as { missingProperty?: string }).missingProperty)
+      );
+      continue;
+    }
+    const message = formatError(error, subject);
+    if (!messages.includes(message)) {
+      messages.push(message);
+    }
+  }
+  if (missing.length) {
+    messages.unshift(`missing ${missing.join(', ')}`);
+  }
+  const shown = messages.slice(0, MAX_REASONS).join('; ');
+  const more = messages.length - MAX_REASONS;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
+}
+
+function formatError(error: ErrorObject, subject: string): string {
+  const path = error.instancePath
+    ? error.instancePath
+        .slice(1)
+        .split('/')
+        .map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .join('.')
+    : subject;
+  let message = error.message ?? error.keyword;
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    message = `must be one of ${params.allowedValues.join(', ')}`;
+  } else if (error.keyword === 'type') {
+    message = `must be ${String(params.type).split(',').join(' or ')}`;
+  } else if (error.keyword === 'pattern') {
+    message =
+      path === 'device'
+        ? `must be ${subject === 'device_bench' ? 'auto, ' : ''}cpu, mps, cuda, cuda:N, xpu or xpu:N`
+        : 'does not have the expected form';
+  }
+  return `${path} ${message}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasOwn(value: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+/**
+ * The JSON type of a value, in words.
+ */
+export function kindOf(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+  if (Array.isArray(value)) {
+    return 'an array';
+  }
+  switch (typeof value) {
+    case 'object':
+      return 'an object';
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    default:
+      return typeof value;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The one-click benchmark in a real JupyterLab, a real kernel with torch and
+ * real MNIST digits, in Chromium (quick profile, small sizes via params).
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import * as path from 'node:path';
+
+const PANEL = '#jp-DeviceBench-panel';
+const MNIST_DIR = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'data',
+  'mnist'
+);
+const SMALL = {
+  data_dir: MNIST_DIR,
+  split_from_test: true,
+  train_size: 512,
+  test_size: 256,
+  epochs: 1,
+  warmup_steps: 2
+};
+
+// Galata's kernel-tracking mock answers every POST under /api/kernels with
+// 201, which breaks kernel restarts (the driver restarts per device); the
+// sessions fixture still tracks and shuts down the kernels.
+test.use({ kernels: null });
+
+async function openFromLauncher(page: IJupyterLabPageFixture): Promise<string> {
+  await page
+    .locator('.jp-LauncherCard[data-category="Other"]', {
+      hasText: 'MNIST Device Benchmark'
+    })
+    .click();
+  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('device-bench:open-panel')
+  );
+  // The panel shows the benchmark controls once the probe answered.
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-run`)).toBeEnabled();
+  return page.evaluate(
+    () => (window.jupyterapp.shell.currentWidget as any).context.path
+  );
+}
+
+async function savedRuns(
+  page: IJupyterLabPageFixture,
+  file: string
+): Promise<any[]> {
+  return page.evaluate(async p => {
+    const model = await window.jupyterapp.serviceManager.contents.get(p, {
+      content: true
+    });
+    return (model.content as any).metadata.device_bench?.runs ?? [];
+  }, file);
+}
+
+function runBenchmark(
+  page: IJupyterLabPageFixture,
+  params: Record<string, unknown>
+) {
+  return page.evaluate(
+    p =>
+      window.jupyterapp.commands.execute('device-bench:run-benchmark', {
+        devices: ['cpu'],
+        profile: 'quick',
+        params: p
+      }) as Promise<any>,
+    params
+  );
+}
+
+test('open from the launcher, run, see progress and the recorded table', async ({
+  page
+}) => {
+  const file = await openFromLauncher(page);
+  expect(file).toMatch(/mnist_bench(-\d+)?\.ipynb$/);
+
+  const result = runBenchmark(page, SMALL);
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-progress li[data-device="cpu"]`)
+  ).toBeVisible();
+  const outcome = await result;
+  expect(outcome.ok).toBe(true);
+  expect(outcome.records.map((r: any) => r.status)).toEqual(['ok']);
+
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-progress li[data-state="ok"]`)
+  ).toBeVisible();
+  const rows = page.locator(
+    `${PANEL} .jp-DeviceBench-runs tbody tr[data-status="ok"]`
+  );
+  await expect(rows).toHaveCount(1);
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-chartSvg`)).toBeVisible();
+  // The result cell renders as a table.
+  await expect(page.locator('.jp-DeviceBench-resultTable')).toBeVisible();
+
+  const saved = await savedRuns(page, file);
+  expect(saved).toHaveLength(1);
+  expect(saved[0]).toMatchObject({
+    status: 'ok',
+    device: 'cpu',
+    profile: 'quick'
+  });
+  expect(saved[0].id).toBe(outcome.records[0].id);
+
+  // A second run while one is running is refused.
+  const first = runBenchmark(page, SMALL);
+  const second = await runBenchmark(page, SMALL);
+  expect(second).toMatchObject({ ok: false });
+  expect(String(second.error)).toMatch(/already running/);
+  expect((await first).ok).toBe(true);
+
+  // Runs recorded earlier show when the notebook opens again.
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('application:close-all')
+  );
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-runs`)).toHaveCount(0);
+  await page.evaluate(
+    p => window.jupyterapp.commands.execute('docmanager:open', { path: p }),
+    file
+  );
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-runs tbody tr[data-status="ok"]`)
+  ).toHaveCount(2, { timeout: 60_000 });
+});
+
+test('cancel mid-run records a cancelled run and the panel is ready again', async ({
+  page
+}) => {
+  const file = await openFromLauncher(page);
+  const result = runBenchmark(page, { ...SMALL, epochs: 20, repeat_to: 20000 });
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-progress li[data-state="running"]`)
+  ).toContainText('epoch', { timeout: 120_000 });
+  await page.locator(`${PANEL} .jp-DeviceBench-cancel`).click();
+  const outcome = await result;
+  expect(outcome.ok).toBe(true);
+  expect(outcome.records.map((r: any) => r.status)).toEqual(['cancelled']);
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-run`)).toBeEnabled();
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-cancel`)).toBeDisabled();
+  const saved = await savedRuns(page, file);
+  expect(saved.map(r => r.status)).toEqual(['cancelled']);
+});
