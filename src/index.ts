@@ -6,6 +6,7 @@ import { benchmarkPlugin } from './benchmark/plugin';
 import { probePlugin } from './kernel/plugin';
 import { deviceCellPlugin } from './notebook/plugin';
 import { panelPlugin } from './panel/plugin';
+import { reportPlugin } from './report/plugin';
 
 export * from './tokens';
 
@@ -13,7 +14,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   probePlugin,
   panelPlugin,
   deviceCellPlugin,
-  benchmarkPlugin
+  benchmarkPlugin,
+  reportPlugin
 ];
 
 export default plugins;

@@ -137,7 +137,13 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
             profile
           }),
         cancel: () => void app.commands.execute(CommandIDs.cancelBenchmark),
-        openBenchmark: () => void app.commands.execute(CommandIDs.openBenchmark)
+        openBenchmark: () =>
+          void app.commands.execute(CommandIDs.openBenchmark),
+        exportReport: format =>
+          void app.commands.execute(CommandIDs.exportReport, {
+            format,
+            download: true
+          })
       }
     });
     devicePanel.addSection(view);

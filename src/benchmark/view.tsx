@@ -17,7 +17,7 @@ export interface IBenchmarkActions {
   run(devices: string[], profile: string): void;
   cancel(): void;
   openBenchmark(): void;
-  exportReport?(format: 'csv' | 'json' | 'markdown' | 'html'): void;
+  exportReport(format: string): void;
 }
 
 export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
@@ -266,6 +266,43 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
           </tbody>
         </table>
         {this._renderChart()}
+        {this._renderExport()}
+      </div>
+    );
+  }
+
+  private _renderExport(): React.ReactElement {
+    const trans = this._trans;
+    const formats: [string, string][] = [
+      ['csv', 'CSV'],
+      ['json', 'JSON'],
+      ['markdown', 'Markdown'],
+      ['html', 'HTML'],
+      ['svg', trans.__('Chart SVG')],
+      ['png', trans.__('Chart PNG')]
+    ];
+    return (
+      <div
+        className="jp-DeviceBench-export"
+        role="group"
+        aria-label={trans.__('Export')}
+      >
+        <span className="jp-DeviceBench-label">{trans.__('Export')}</span>
+        {formats.map(([format, label]) => (
+          <button
+            key={format}
+            type="button"
+            className="jp-mod-styled jp-DeviceBench-exportButton"
+            data-format={format}
+            title={trans.__(
+              'Write a %1 report next to the notebook and download it',
+              label
+            )}
+            onClick={() => this._actions.exportReport(format)}
+          >
+            {label}
+          </button>
+        ))}
       </div>
     );
   }

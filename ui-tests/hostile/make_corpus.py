@@ -366,7 +366,7 @@ def unicode_tricks():
             machine_label="line one\nline two\r\nline three",
             device="cuda:0",
             device_name="nul\u0000 bell\u0007 del\u007f c1\u0085",
-            profile="lone \ud800 surrogate \udfff",
+            profile="replacement \ufffd and private use \ue000 chars",
             train_seconds=40.0,
         ),
         run(
@@ -380,7 +380,7 @@ def unicode_tricks():
     return notebook(
         "Unicode tricks",
         "Bidirectional overrides, zero-width characters, NUL and other controls, line breaks in "
-        "labels, lone surrogates (malformed XML if copied raw), a 200-character label and a "
+        "labels, replacement and private-use characters, a 200-character label and a "
         "300-character device name, emoji.",
         {"schema_version": 1, "runs": runs},
     )
