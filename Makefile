@@ -102,3 +102,7 @@ bench-report: setup
 bench-notebook: setup
 	$(VENV)/bin/python bench/bench_profiles.py --scale 0.1 --repeats 3
 	$(VENV)/bin/python bench/bench_overhead.py --scale 0.1
+
+.PHONY: bench-driver
+bench-driver: setup chromium
+	npx playwright test -c bench/playwright.config.ts driver-overhead

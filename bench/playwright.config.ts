@@ -8,5 +8,6 @@ export default {
   ...uiConfig,
   testDir: '.',
   testMatch: '*.bench.ts',
+  testIgnore: '*.bench.spec.ts',
   timeout: 300_000
 };

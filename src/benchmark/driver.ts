@@ -34,6 +34,7 @@ import {
   type IRunContext,
   okRecord,
   PROGRESS_MIME,
+  recordParams,
   RESULT_CELL_TAG,
   RESULT_MIME
 } from './record';
@@ -115,22 +116,31 @@ export namespace BenchmarkDriver {
   }
 }
 
-function waitForIdle(
+/**
+ * Wait until the session's kernel is `idle` (or, with `connectedOnly`, just
+ * connected and running: idle or busy). Rejects at once when the kernel is
+ * dead or `stop()` says so, and after `timeoutMs`.
+ */
+function waitForKernel(
   context: ISessionContext,
-  timeoutMs: number
+  timeoutMs: number,
+  stop: () => boolean,
+  connectedOnly = false
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ready = () =>
-      context.session?.kernel?.status === 'idle' &&
-      !['starting', 'initializing', 'restarting', 'autorestarting'].includes(
-        context.kernelDisplayStatus
-      );
-    if (ready()) {
-      resolve();
-      return;
-    }
     const check = () => {
-      if (ready()) {
+      const kernel = context.session?.kernel;
+      if (stop()) {
+        cleanup();
+        reject(new Error('Cancelled before the device started.'));
+      } else if (!kernel || kernel.status === 'dead') {
+        cleanup();
+        reject(new Error('The kernel is not running.'));
+      } else if (
+        kernel.connectionStatus === 'connected' &&
+        (kernel.status === 'idle' ||
+          (connectedOnly && kernel.status === 'busy'))
+      ) {
         cleanup();
         resolve();
       }
@@ -150,6 +160,7 @@ function waitForIdle(
       context.statusChanged.disconnect(check);
     };
     context.statusChanged.connect(check);
+    check();
   });
 }
 
@@ -277,7 +288,7 @@ export class BenchmarkDriver {
           deviceName: options.deviceNames?.[device] ?? null,
           machineLabel: options.machineLabel,
           profile: options.profile,
-          params: params as PartialJSONObject,
+          params: recordParams(params),
           startedAt: new Date().toISOString()
         };
         const started = performance.now();
@@ -362,9 +373,7 @@ export class BenchmarkDriver {
         died = true;
       }
     };
-    const onClosed = () => {
-      this._cancelled = true;
-    };
+    const onClosed = () => this.cancel();
     const onIOPub = (
       _: Kernel.IKernelConnection,
       msg: KernelMessage.IIOPubMessage
@@ -379,28 +388,38 @@ export class BenchmarkDriver {
         }
       }
     };
+    const timeout = options.kernelTimeoutMs ?? 120_000;
+    const stop = () => this._cancelled;
+    panel.disposed.connect(onClosed);
     try {
       emit('restarting');
-      // Let a kernel that is still connecting finish its handshake first: a
-      // restart cancels pending requests.
-      await waitForIdle(session, options.kernelTimeoutMs ?? 120_000);
-      await session.session?.kernel?.info;
-      await session.restartKernel();
-      await waitForIdle(session, options.kernelTimeoutMs ?? 120_000);
-      if (this._cancelled) {
-        return failedRecord(
-          context,
-          'cancelled',
-          'Cancelled before the device started.'
-        );
+      // A restart cancels pending requests: let a kernel that is still
+      // connecting finish its handshake first (a busy kernel is fine: the
+      // restart stops what it runs).
+      await waitForKernel(session, timeout, stop, true);
+      // Prefer an idle kernel (no handshake in flight); a cell that keeps it
+      // busy for long is stopped by the restart anyway.
+      await waitForKernel(session, 15_000, stop).catch(error => {
+        if (stop() || session.session?.kernel?.status === 'dead') {
+          throw error;
+        }
+      });
+      const previous = session.session?.kernel;
+      if (previous) {
+        // Its first kernel_info reply, unless a long cell holds it up.
+        await Promise.race([
+          previous.info.catch(() => undefined),
+          new Promise(resolve => setTimeout(resolve, 10_000))
+        ]);
       }
+      await session.restartKernel();
+      await waitForKernel(session, timeout, stop);
       setDeviceCell(model, context.device, context.deviceName ?? '');
       setParametersCell(model, params);
       const kernel = session.session?.kernel ?? null;
       this._kernel = kernel;
       kernel?.iopubMessage.connect(onIOPub);
       session.statusChanged.connect(onStatus);
-      panel.disposed.connect(onClosed);
       emit('running');
       let ok = false;
       try {
@@ -465,9 +484,11 @@ export class BenchmarkDriver {
     record: PartialJSONObject,
     history: number
   ): Promise<void> {
-    if (!panel.isDisposed && panel.content.model) {
-      appendRun(panel.content.model, record, history);
-      await panel.context.save();
+    const context = panel.context;
+    if (!context.isDisposed && context.model) {
+      // The document is still open (perhaps in another view): write there.
+      appendRun(context.model, record, history);
+      await context.save();
       return;
     }
     if (!this._contents) {

@@ -52,8 +52,12 @@ async function freePath(app: JupyterFrontEnd, dir: string): Promise<string> {
     const path = PathExt.join(dir, name);
     try {
       await app.serviceManager.contents.get(path, { content: false });
-    } catch {
-      return path;
+    } catch (error) {
+      // Only "not found" means free: another error must not lead to an overwrite.
+      if ((error as { response?: Response }).response?.status === 404) {
+        return path;
+      }
+      throw error;
     }
   }
   throw new Error('No free file name for the benchmark notebook.');
@@ -122,13 +126,16 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
       model,
       trans,
       devices: () => {
-        // Keep the last list while the kernel restarts between devices.
-        const path = devicePanel.model.session?.path ?? '';
-        const report = devicePanel.model.report;
-        if (report) {
-          knownDevices.set(path, report.devices);
+        // The devices of the followed notebook's own kernel; the last list
+        // is kept while the kernel restarts between devices.
+        const notebook = model.notebook;
+        const kernel = notebook?.sessionContext.session?.kernel;
+        const outcome = kernel ? probe?.cached(kernel.id) : undefined;
+        const key = notebook?.context.path ?? '';
+        if (outcome?.kind === 'ready') {
+          knownDevices.set(key, outcome.report.devices);
         }
-        return knownDevices.get(path) ?? [];
+        return knownDevices.get(key) ?? [];
       },
       actions: {
         run: (devices, profile) =>
@@ -148,6 +155,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     });
     devicePanel.addSection(view);
     devicePanel.model.stateChanged.connect(() => view.update());
+    probe?.probed.connect(() => view.update());
     const follow = (panel: NotebookPanel | null) => {
       if (!driver.isRunning) {
         model.setNotebook(panel);
@@ -232,10 +240,11 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
         }
         await panel.context.ready;
         await panel.sessionContext.ready;
-        let report = devicePanel.model.report;
         const kernel = panel.sessionContext.session?.kernel;
-        if (!report && kernel && probe) {
-          const outcome = await probe.probe(kernel);
+        let report = null;
+        if (kernel && probe) {
+          const outcome =
+            probe.cached(kernel.id) ?? (await probe.probe(kernel));
           report = outcome.kind === 'ready' ? outcome.report : null;
         }
         const available = (report?.devices ?? []).filter(d => d.available);
@@ -266,6 +275,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
           });
           return { ok: true, records } satisfies RunBenchmarkResult;
         } catch (error) {
+          model.start([]);
           return fail((error as Error).message);
         }
       }

@@ -112,6 +112,23 @@ export function failedRecord(
 }
 
 /**
+ * The parameters as recorded: string values that look like paths keep only
+ * their base name (privacy: no paths in notebooks or reports).
+ */
+export function recordParams(
+  params: Record<string, unknown>
+): PartialJSONObject {
+  const out: PartialJSONObject = {};
+  for (const [name, value] of Object.entries(params)) {
+    out[name] =
+      typeof value === 'string' && /[\\/]/.test(value)
+        ? (value.split(/[\\/]/).filter(Boolean).pop() ?? '')
+        : (value as PartialJSONObject[string]);
+  }
+  return out;
+}
+
+/**
  * Remove file paths from an error message (privacy: no paths in notebooks).
  */
 export function stripPaths(message: string): string {

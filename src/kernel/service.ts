@@ -11,6 +11,7 @@ import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
 import { PROBE_SOURCE } from './_generated/sources';
+import { PROBE_SCHEMA_VERSION } from './types';
 
 /**
  * The key of the probe in `user_expressions`.
@@ -71,7 +72,11 @@ export function decodeProbeResult(result: unknown): IProbeReport {
   if (
     !report ||
     typeof report !== 'object' ||
-    typeof report.schema_version !== 'number'
+    report.schema_version !== PROBE_SCHEMA_VERSION ||
+    !Array.isArray(report.devices) ||
+    !Array.isArray(report.diagnostics) ||
+    typeof report.torch !== 'object' ||
+    report.torch === null
   ) {
     throw new Error(
       'The kernel answered the probe with an unexpected document.'

@@ -210,6 +210,7 @@ export class DevicePanelModel extends VDomModel {
         } else if (this._state === 'waiting') {
           this._setState('probing');
         } else if (
+          this._state === 'error' &&
           this._outcome?.kind === 'error' &&
           this._outcome.reason === 'aborted'
         ) {

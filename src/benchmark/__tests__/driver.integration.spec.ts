@@ -130,6 +130,8 @@ describe('benchmark driver against a real kernel', () => {
         expect((record.data as PartialJSONObject).source).toBe(
           'mnist-test-split'
         );
+        // Privacy: the data folder's path is recorded by its base name only.
+        expect((record.params as PartialJSONObject).data_dir).toBe('mnist');
       }
       // Saved to disk after each device.
       const saved = await savedRuns('driver-twice.ipynb');

@@ -24,6 +24,9 @@ describe('decodeProbeResult', () => {
   it('decodes the repr of a base64 string, including non-ASCII text', () => {
     const doc = {
       schema_version: 1,
+      torch: { installed: true },
+      devices: [],
+      diagnostics: [],
       cpu: { model: 'Apple M1 Max – 10 cœurs' }
     };
     const report = decodeProbeResult({
@@ -48,6 +51,16 @@ describe('decodeProbeResult', () => {
     expect(() => decodeProbeResult(value)).toThrow(
       /unexpected|no probe result/
     );
+  });
+
+  it('refuses a document of another schema version', () => {
+    const doc = { schema_version: 2, torch: {}, devices: [], diagnostics: [] };
+    expect(() =>
+      decodeProbeResult({
+        status: 'ok',
+        data: { 'text/plain': `'${encode(doc)}'` }
+      })
+    ).toThrow(/unexpected document/);
   });
 
   it('refuses a JSON value that is not a probe document', () => {
