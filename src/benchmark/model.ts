@@ -116,14 +116,6 @@ export class BenchmarkModel extends VDomModel {
     this._notebook?.model?.metadataChanged.disconnect(this._readRecords, this);
     this._notebook = panel;
     panel?.model?.metadataChanged.connect(this._readRecords, this);
-    if (panel && !panel.model) {
-      void panel.context.ready.then(() => {
-        if (this._notebook === panel) {
-          panel.model?.metadataChanged.connect(this._readRecords, this);
-          this._readRecords();
-        }
-      });
-    }
     this._readRecords();
   }
 

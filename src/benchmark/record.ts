@@ -6,6 +6,11 @@ import { type PartialJSONObject, UUID } from '@lumino/coreutils';
 import type { IProbeReport } from '../tokens';
 
 /**
+ * Devices a record may name (the metadata schema's pattern).
+ */
+const DEVICE_PATTERN = /^(cpu|mps|(cuda|xpu)(:[0-9]{1,3})?)$/;
+
+/**
  * The mime type of the notebook's result bundle.
  */
 export const RESULT_MIME = 'application/vnd.device-bench.result+json';
@@ -53,15 +58,20 @@ export function okRecord(
   context: IRunContext,
   result: PartialJSONObject
 ): PartialJSONObject {
+  // The result comes from the kernel: keep only well-typed, bounded values.
+  const text = (key: string, fallback: string | null, max = 200) => {
+    const value = result[key];
+    return typeof value === 'string' ? value.slice(0, max) : fallback;
+  };
+  const device = text('device', context.device, 20);
   return {
     id: newRunId(),
     status: 'ok',
     source: 'jupyterlab',
     machine_label: context.machineLabel,
-    device: typeof result.device === 'string' ? result.device : context.device,
-    device_name: field<string>(result, 'device_name') ?? context.deviceName,
-    profile:
-      typeof result.profile === 'string' ? result.profile : context.profile,
+    device: device && DEVICE_PATTERN.test(device) ? device : context.device,
+    device_name: text('device_name', context.deviceName),
+    profile: text('profile', context.profile, 40),
     params: context.params,
     settings: field(result, 'settings'),
     data: field(result, 'data'),
@@ -72,9 +82,8 @@ export function okRecord(
     accuracy: field(result, 'accuracy'),
     versions: field(result, 'versions'),
     cpu: field(result, 'cpu'),
-    started_at: field<string>(result, 'started_at') ?? context.startedAt,
-    finished_at:
-      field<string>(result, 'finished_at') ?? new Date().toISOString(),
+    started_at: text('started_at', context.startedAt, 40),
+    finished_at: text('finished_at', new Date().toISOString(), 40),
     error: null
   };
 }

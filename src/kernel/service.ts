@@ -191,7 +191,18 @@ export class DeviceProbeService implements IDeviceProbe {
     }
     let language: string;
     try {
-      language = await kernelLanguage(kernel);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('The kernel did not answer kernel_info.')),
+          timeoutMs
+        );
+      });
+      try {
+        language = await Promise.race([kernelLanguage(kernel), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (error) {
       return { kind: 'error', reason: 'failed', message: String(error) };
     }

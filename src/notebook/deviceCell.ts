@@ -40,9 +40,9 @@ export class InvalidDeviceError extends Error {
  * Metadata that cannot be updated without losing what is there.
  */
 export class MalformedMetadataError extends Error {
-  constructor() {
+  constructor(problem = 'is not an object') {
     super(
-      `The notebook's "${METADATA_KEY}" metadata is not an object; fix or remove it first (nothing was changed).`
+      `The notebook's "${METADATA_KEY}" metadata ${problem}; fix or remove it first (nothing was changed).`
     );
     this.name = 'MalformedMetadataError';
   }
@@ -194,6 +194,11 @@ export function setDeviceCell(
     });
   } else {
     const cell = model.cells.get(index);
+    if (cell.type !== 'code') {
+      throw new Error(
+        `The cell tagged "${DEVICE_CELL_TAG}" is not a code cell; remove the tag or the cell first (nothing was changed).`
+      );
+    }
     if (cell.sharedModel.getSource() !== source) {
       cell.sharedModel.setSource(source);
       if (cell.type === 'code') {

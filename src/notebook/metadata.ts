@@ -34,7 +34,13 @@ export function withRun(
 ): PartialJSONObject {
   const runs = existing?.runs;
   if (runs !== undefined && !Array.isArray(runs)) {
-    throw new MalformedMetadataError();
+    throw new MalformedMetadataError('has "runs" that is not a list');
+  }
+  const version = existing?.schema_version;
+  if (typeof version === 'number' && version > METADATA_SCHEMA_VERSION) {
+    throw new MalformedMetadataError(
+      `has schema version ${version}, newer than this extension writes (${METADATA_SCHEMA_VERSION})`
+    );
   }
   const all = [...((runs as PartialJSONObject[] | undefined) ?? []), record];
   const keep = Math.max(1, Math.floor(cap));

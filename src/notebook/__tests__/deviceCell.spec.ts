@@ -170,6 +170,18 @@ describe('setDeviceCell', () => {
     expect(model.getMetadata(METADATA_KEY)).toEqual(['not', 'an', 'object']);
   });
 
+  it('refuses to write code into a non-code cell carrying the tag', () => {
+    const model = notebook([{ source: 'a = 1' }]);
+    model.sharedModel.insertCell(0, {
+      cell_type: 'markdown',
+      source: '# notes',
+      metadata: { tags: [DEVICE_CELL_TAG] }
+    });
+    expect(() => setDeviceCell(model, 'cpu')).toThrow(/not a code cell/);
+    expect(sources(model)).toEqual(['# notes', 'a = 1']);
+    expect(model.getMetadata(METADATA_KEY)).toBeUndefined();
+  });
+
   it('leaves the notebook unchanged for an invalid device', () => {
     const model = notebook([{ source: 'a = 1' }]);
     expect(() => setDeviceCell(model, 'cuda:0\nimport os')).toThrow(

@@ -1,0 +1,105 @@
+import type { IProbeReport } from '../../tokens';
+import {
+  defaultMachineLabel,
+  failedRecord,
+  type IRunContext,
+  okRecord,
+  recordParams,
+  stripPaths
+} from '../record';
+
+const CONTEXT: IRunContext = {
+  device: 'cuda:0',
+  deviceName: 'NVIDIA H100',
+  machineLabel: 'lab box',
+  profile: 'quick',
+  params: { profile: 'quick' },
+  startedAt: '2026-11-26T10:00:00Z'
+};
+
+describe('run records', () => {
+  it('copies a result document into an ok record', () => {
+    const record = okRecord(CONTEXT, {
+      device: 'cuda:0',
+      device_name: 'NVIDIA H100 80GB HBM3',
+      profile: 'quick',
+      train_seconds: 1.5,
+      accuracy: 0.9,
+      started_at: '2026-11-26T10:00:01Z',
+      finished_at: '2026-11-26T10:00:03Z'
+    });
+    expect(record).toMatchObject({
+      status: 'ok',
+      source: 'jupyterlab',
+      device: 'cuda:0',
+      device_name: 'NVIDIA H100 80GB HBM3',
+      machine_label: 'lab box',
+      train_seconds: 1.5,
+      accuracy: 0.9,
+      error: null
+    });
+    expect(typeof record.id).toBe('string');
+  });
+
+  it('keeps only well-typed, bounded values from the kernel', () => {
+    const record = okRecord(CONTEXT, {
+      device: '<img src=x onerror=alert(1)>',
+      device_name: 'x'.repeat(10_000),
+      profile: 42,
+      started_at: { not: 'a string' }
+    } as any);
+    expect(record.device).toBe('cuda:0');
+    expect((record.device_name as string).length).toBe(200);
+    expect(record.profile).toBe('quick');
+    expect(record.started_at).toBe(CONTEXT.startedAt);
+  });
+
+  it('records failures without paths', () => {
+    const record = failedRecord(
+      CONTEXT,
+      'failed',
+      'FileNotFoundError: /home/alice/data/mnist/t10k-images-idx3-ubyte.gz'
+    );
+    expect(record).toMatchObject({ status: 'failed', train_seconds: null });
+    expect(String(record.error)).not.toContain('alice');
+    expect(stripPaths('C:\\Users\\bob\\data\\x.gz missing')).not.toContain(
+      'bob'
+    );
+  });
+
+  it('keeps only the base name of path-like parameters', () => {
+    expect(
+      recordParams({
+        data_dir: '/home/alice/shared/data/mnist',
+        epochs: 2,
+        dataset: 'mnist'
+      })
+    ).toEqual({ data_dir: 'mnist', epochs: 2, dataset: 'mnist' });
+    expect(recordParams({ data_dir: 'C:\\Users\\bob\\mnist\\' })).toEqual({
+      data_dir: 'mnist'
+    });
+  });
+
+  it('derives the machine label from CPU and GPU names only', () => {
+    const report = {
+      cpu: { model: 'AMD Ryzen 9' },
+      devices: [
+        {
+          id: 'cuda:0',
+          kind: 'cuda',
+          name: 'NVIDIA RTX 4090',
+          available: true
+        },
+        {
+          id: 'cuda:1',
+          kind: 'cuda',
+          name: 'NVIDIA RTX 4090',
+          available: true
+        },
+        { id: 'cpu', kind: 'cpu', name: 'AMD Ryzen 9', available: true }
+      ]
+    } as unknown as IProbeReport;
+    expect(defaultMachineLabel(report)).toBe('AMD Ryzen 9 + NVIDIA RTX 4090');
+    expect(defaultMachineLabel(null)).toBe('unknown machine');
+  });
+});
