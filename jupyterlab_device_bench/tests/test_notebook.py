@@ -30,9 +30,16 @@ nbutil = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(nbutil)
 
 DATA = nbutil.SHARED_MNIST
-needs_data = pytest.mark.skipif(
-    not (DATA / "t10k-images-idx3-ubyte.gz").is_file(), reason=f"MNIST test split not in {DATA}"
-)
+
+
+@pytest.fixture
+def mnist_data() -> Path:
+    """The shared MNIST test split; a test that needs it fails (never skips) without it."""
+    assert (DATA / "t10k-images-idx3-ubyte.gz").is_file(), f"MNIST test split not in {DATA}"
+    return DATA
+
+
+needs_data = pytest.mark.usefixtures("mnist_data")
 
 DEVICE_CELL = """\
 # Device chosen with jupyterlab-device-bench: auto (CUDA, then MPS, then CPU)
