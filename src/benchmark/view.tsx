@@ -125,10 +125,14 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
           <button
             type="button"
             className="jp-mod-styled jp-mod-accept jp-DeviceBench-run"
+            title={trans.__(
+              'Run the benchmark on %1 device(s), one after the other',
+              chosen.length
+            )}
             disabled={model.running || !chosen.length}
             onClick={() => this._actions.run(chosen, model.profile)}
           >
-            {trans.__('Run on %1 device(s)', chosen.length)}
+            {trans.__('Run')}
           </button>
           <button
             type="button"
