@@ -113,15 +113,19 @@ test('driving overhead and responsiveness', async ({ page }) => {
   const headlessTimes: number[] = [];
   const scriptTimes: number[] = [];
   let maxRate = 0;
+  let maxSentRate = 0;
   for (let i = 0; i < REPEATS; i++) {
     const run = await page.evaluate(async params => {
       const w = window as any;
       const stamps: number[] = [];
+      const sent: number[] = [];
       const panel = w.jupyterapp.shell.currentWidget;
       const onIOPub = (_: unknown, msg: any) => {
         const data = msg.content?.data;
-        if (data && data['application/vnd.device-bench.progress+json']) {
+        const progress = data?.['application/vnd.device-bench.progress+json'];
+        if (progress) {
           stamps.push(performance.now());
+          sent.push(progress.elapsed * 1000);
         }
       };
       const watch = () =>
@@ -137,18 +141,29 @@ test('driving overhead and responsiveness', async ({ page }) => {
         }
       );
       panel.sessionContext.statusChanged.disconnect(watch);
-      // The most progress updates seen in any one-second window.
-      let rate = 0;
-      for (let a = 0, b = 0; b < stamps.length; b++) {
-        while (stamps[b] - stamps[a] >= 1000) {
-          a++;
+      // The most progress updates in any one-second window, as received by
+      // the browser and as sent by the kernel (its own clock).
+      const maxPerSecond = (times: number[]) => {
+        let rate = 0;
+        for (let a = 0, b = 0; b < times.length; b++) {
+          while (times[b] - times[a] >= 1000) {
+            a++;
+          }
+          rate = Math.max(rate, b - a + 1);
         }
-        rate = Math.max(rate, b - a + 1);
-      }
-      return { seconds: result.records[0].train_seconds as number, rate };
+        return rate;
+      };
+      const rate = maxPerSecond(stamps);
+      const sentRate = maxPerSecond(sent);
+      return {
+        seconds: result.records[0].train_seconds as number,
+        rate,
+        sentRate
+      };
     }, PARAMS);
     oneClick.push(run.seconds);
     maxRate = Math.max(maxRate, run.rate);
+    maxSentRate = Math.max(maxSentRate, run.sentRate);
     headlessTimes.push(headless(work));
     scriptTimes.push(script(work));
   }
@@ -187,6 +202,8 @@ test('driving overhead and responsiveness', async ({ page }) => {
   console.log(
     `  long tasks > 200 ms      ${longTasks.filter(d => d > 200).length} (longest ${Math.max(0, ...longTasks).toFixed(0)} ms, ${longTasks.length} over 50 ms)`
   );
-  console.log(`  progress updates/s max   ${maxRate} (target <= 2)`);
+  console.log(
+    `  progress updates/s max   sent by the kernel ${maxSentRate}, received ${maxRate} (target <= 2)`
+  );
   expect(oneClick).toHaveLength(REPEATS);
 });
