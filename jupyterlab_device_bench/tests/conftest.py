@@ -16,6 +16,16 @@ import pytest
 
 PROBE_PATH = Path(__file__).resolve().parents[1] / "probe.py"
 TYPES_PATH = Path(__file__).resolve().parents[2] / "src" / "kernel" / "types.ts"
+# The real MNIST test split beside the repository (CI clones with ../shared beside it).
+MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
+
+
+@pytest.fixture
+def mnist_data() -> Path:
+    """The shared MNIST test split; a test that needs it fails (never skips) without it."""
+    found = (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file()
+    assert found, f"MNIST test split not in {MNIST_DIR}"
+    return MNIST_DIR
 
 
 def probe_expression(source: str) -> str:

@@ -32,14 +32,7 @@ _spec.loader.exec_module(nbutil)
 DATA = nbutil.SHARED_MNIST
 
 
-@pytest.fixture
-def mnist_data() -> Path:
-    """The shared MNIST test split; a test that needs it fails (never skips) without it."""
-    assert (DATA / "t10k-images-idx3-ubyte.gz").is_file(), f"MNIST test split not in {DATA}"
-    return DATA
-
-
-needs_data = pytest.mark.usefixtures("mnist_data")
+needs_data = pytest.mark.usefixtures("mnist_data")  # conftest.py: fails without the data
 
 DEVICE_CELL = """\
 # Device chosen with jupyterlab-device-bench: auto (CUDA, then MPS, then CPU)

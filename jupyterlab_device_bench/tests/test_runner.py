@@ -35,14 +35,7 @@ _spec.loader.exec_module(nbutil)
 DATA = nbutil.SHARED_MNIST
 
 
-@pytest.fixture
-def mnist_data() -> Path:
-    """The shared MNIST test split; a test that needs it fails (never skips) without it."""
-    assert (DATA / "t10k-images-idx3-ubyte.gz").is_file(), f"MNIST test split not in {DATA}"
-    return DATA
-
-
-needs_data = pytest.mark.usefixtures("mnist_data")
+needs_data = pytest.mark.usefixtures("mnist_data")  # conftest.py: fails without the data
 LABEL = "test machine"
 # Tiny real-data runs: 16 training steps after 5 warm-up steps, 200 test images.
 SMALL = [

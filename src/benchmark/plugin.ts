@@ -18,7 +18,7 @@ import type { PartialJSONObject } from '@lumino/coreutils';
 import { chipIcon } from '../icons';
 import { BENCHMARK_NOTEBOOK } from '../kernel/_generated/sources';
 import type { IProbeDevice } from '../kernel/types';
-import { SETTINGS_ID } from '../kernel/plugin';
+import { followSettings } from '../settings';
 import type { ParameterValue } from '../notebook/parametersCell';
 import {
   CommandIDs,
@@ -96,27 +96,16 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     });
     const model = new BenchmarkModel(driver);
     const settings = { profile: 'seed', history: 50, machineLabel: '' };
-    if (settingRegistry) {
-      void settingRegistry
-        .load(SETTINGS_ID)
-        .then(loaded => {
-          const update = () => {
-            settings.profile = loaded.get('defaultProfile').composite as string;
-            settings.history = loaded.get('historySize').composite as number;
-            settings.machineLabel = (
-              loaded.get('machineLabel').composite as string
-            ).trim();
-            if (!driver.isRunning) {
-              model.profile = settings.profile;
-            }
-          };
-          update();
-          loaded.changed.connect(update);
-        })
-        .catch(reason =>
-          console.error('jupyterlab-device-bench: settings', reason)
-        );
-    }
+    followSettings(settingRegistry, loaded => {
+      settings.profile = loaded.get('defaultProfile').composite as string;
+      settings.history = loaded.get('historySize').composite as number;
+      settings.machineLabel = (
+        loaded.get('machineLabel').composite as string
+      ).trim();
+      if (!driver.isRunning) {
+        model.profile = settings.profile;
+      }
+    });
 
     rendermime?.addFactory(resultRendererFactory, 50);
     rendermime?.addFactory(progressRendererFactory, 50);

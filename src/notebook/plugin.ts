@@ -10,7 +10,7 @@ import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { SETTINGS_ID } from '../kernel/plugin';
+import { followSettings } from '../settings';
 import { CommandIDs, IDeviceProbe, TRANSLATION_DOMAIN } from '../tokens';
 import { setDeviceCell, validateDevice } from './deviceCell';
 
@@ -44,24 +44,9 @@ export const deviceCellPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     let runAfterInsert = false;
-    if (settingRegistry) {
-      void settingRegistry
-        .load(SETTINGS_ID)
-        .then(settings => {
-          const update = () => {
-            runAfterInsert =
-              settings.get('deviceCellExecution').composite === 'run';
-          };
-          update();
-          settings.changed.connect(update);
-        })
-        .catch(reason => {
-          console.error(
-            'jupyterlab-device-bench: could not load settings.',
-            reason
-          );
-        });
-    }
+    followSettings(settingRegistry, settings => {
+      runAfterInsert = settings.get('deviceCellExecution').composite === 'run';
+    });
 
     const fail = (error: string): InsertDeviceCellResult => {
       Notification.error(error, { autoClose: 8000 });

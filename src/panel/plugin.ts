@@ -11,6 +11,7 @@ import { IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { chipIcon } from '../icons';
+import { SETTINGS_ID } from '../settings';
 import { Panel, type Widget } from '@lumino/widgets';
 import {
   CommandIDs,
@@ -27,7 +28,7 @@ import { DevicePanelView } from './view';
 export const PANEL_ID = 'jp-DeviceBench-panel';
 
 export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
-  id: 'jupyterlab-device-bench:plugin',
+  id: SETTINGS_ID,
   description: 'A sidebar panel that shows which devices the kernel can use.',
   autoStart: true,
   requires: [IDeviceProbe],

@@ -11,7 +11,7 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { SETTINGS_ID } from '../kernel/plugin';
+import { followSettings } from '../settings';
 import { CommandIDs, METADATA_KEY, TRANSLATION_DOMAIN } from '../tokens';
 import {
   FORMATS,
@@ -43,21 +43,9 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const contents = app.serviceManager.contents;
     let includeReference = false;
-    if (settingRegistry) {
-      void settingRegistry
-        .load(SETTINGS_ID)
-        .then(settings => {
-          const update = () => {
-            includeReference =
-              settings.get('includeReference').composite === true;
-          };
-          update();
-          settings.changed.connect(update);
-        })
-        .catch(reason =>
-          console.error('jupyterlab-device-bench: settings', reason)
-        );
-    }
+    followSettings(settingRegistry, settings => {
+      includeReference = settings.get('includeReference').composite === true;
+    });
     const fail = (error: string): ReportCommandResult => {
       Notification.error(error, { autoClose: 8000 });
       return { ok: false, error };
