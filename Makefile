@@ -15,9 +15,9 @@ KERNEL_NAME := device-bench-venv
 LAB_DIR := playground
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-BUILD_INPUTS := $(shell find src style schema -type f -not -path 'src/kernel/_generated/*' 2>/dev/null) \
+BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*' 2>/dev/null) \
 	jupyterlab_device_bench/probe.py notebooks/mnist_bench.ipynb package.json tsconfig.json \
-	scripts/embed-python.mjs
+	$(wildcard jupyterlab_device_bench/schemas/*.json) scripts/embed-python.mjs scripts/compile-schemas.mjs
 
 .PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean
 
@@ -88,7 +88,7 @@ pytest: setup $(STAMPS)/venv-notorch
 test: lint jest ui-test check-wheel pytest
 
 clean:
-	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated dist
+	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated src/report/_generated dist
 
 # Benchmarks (not tests): they print figures.
 .PHONY: bench-probe

@@ -14,6 +14,7 @@ export default defineConfig([
       '.venv',
       'jupyterlab_device_bench/labextension',
       'src/kernel/_generated/**',
+      'src/report/_generated/**',
       '**/*.js',
       '**/*.mjs',
       '**/*.d.ts',

@@ -103,12 +103,24 @@ def isolated_jupyter_env(base: Path) -> dict[str, str]:
     }
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run `nb` with nbclient in the KERNEL_NAME kernel (see isolated_jupyter_env)."""
+def execute(
+    nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600, messages: list | None = None
+) -> nbformat.NotebookNode:
+    """Run `nb` with nbclient in the KERNEL_NAME kernel (see isolated_jupyter_env).
+
+    `messages`, when given, receives every IOPub message of the run as it arrives (the
+    executed notebook keeps only the last state of a display updated in place).
+    """
     from nbclient import NotebookClient
 
+    class Client(NotebookClient):
+        def process_message(self, msg, cell, cell_index):
+            if messages is not None:
+                messages.append(msg)
+            return super().process_message(msg, cell, cell_index)
+
     nb = copy.deepcopy(nb)
-    client = NotebookClient(
+    client = Client(
         nb,
         timeout=timeout,
         kernel_name=KERNEL_NAME,

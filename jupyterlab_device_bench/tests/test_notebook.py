@@ -118,9 +118,13 @@ def run(kernel_env, notebook, tmp_path_factory):
             nb = nbutil.set_device(nbutil.inject_parameters(notebook, **params), device)
             if device_source is not None:
                 nbutil.cell_by_tag(nb, nbutil.DEVICE_TAG).source = device_source
-            cache[name] = nbutil.execute(nb, tmp_path_factory.mktemp(name), timeout=300)
+            messages = _run.messages[name] = []
+            cache[name] = nbutil.execute(
+                nb, tmp_path_factory.mktemp(name), timeout=300, messages=messages
+            )
         return cache[name]
 
+    _run.messages = {}  # name -> every IOPub message of that run
     return _run
 
 
@@ -347,6 +351,22 @@ def test_profile_run(run, schema, profile):
     assert doc["accuracy"] > 0.5
     assert f"{100 * doc['accuracy']:.2f} %" in nbutil.result_bundle(nb)["text/plain"]
     check_progress(nb, doc)
+    check_progress_pacing(run.messages[profile])
+
+
+def check_progress_pacing(messages):
+    """The kernel sends the progress display at most once per 0.6 s (its own clock)."""
+    sent = [
+        msg["content"]["data"][nbutil.PROGRESS_MIME]
+        for msg in messages
+        if msg["msg_type"] in ("display_data", "update_display_data")
+        and nbutil.PROGRESS_MIME in msg["content"].get("data", {})
+    ]
+    assert len(sent) >= 3, "the first display, updates during training, the final update"
+    assert sent[0]["phase"] == "starting" and sent[-1]["phase"] == "done"
+    gaps = [later["elapsed"] - earlier["elapsed"] for earlier, later in zip(sent, sent[1:])]
+    # `elapsed` is rounded to the millisecond.
+    assert min(gaps) >= 0.599, gaps
 
 
 def test_missing_data_is_a_clear_error(run, tmp_path):

@@ -165,6 +165,14 @@ function waitForKernel(
 }
 
 /**
+ * Resolve in a later task, so that the browser can render and handle input
+ * in between.
+ */
+function yieldToBrowser(): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, 0));
+}
+
+/**
  * The result document displayed by the result cell, if any.
  */
 export function findResult(panel: NotebookPanel): PartialJSONObject | null {
@@ -416,6 +424,10 @@ export class BenchmarkDriver {
       await waitForKernel(session, timeout, stop);
       setDeviceCell(model, context.device, context.deviceName ?? '');
       setParametersCell(model, params);
+      // Let the browser render the edited cells before "Run All" marks and
+      // clears every cell: two separate main-thread tasks instead of one long
+      // one.
+      await yieldToBrowser();
       const kernel = session.session?.kernel ?? null;
       this._kernel = kernel;
       kernel?.iopubMessage.connect(onIOPub);

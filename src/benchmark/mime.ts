@@ -105,10 +105,18 @@ class ResultRenderer extends Widget implements IRenderMime.IRenderer {
   }
 }
 
+/**
+ * The progress display. Updated in place (JupyterLab reuses the renderer for
+ * `update_display_data`): the same two nodes get a new value and text, and
+ * the output's size never changes, so an update repaints one line instead
+ * of re-laying out the notebook while the benchmark is being timed.
+ */
 class ProgressRenderer extends Widget implements IRenderMime.IRenderer {
   constructor() {
     super();
     this.addClass('jp-DeviceBench-progressOutput');
+    this._bar.max = 1;
+    this.node.append(this._bar, this._text);
   }
 
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
@@ -119,13 +127,17 @@ class ProgressRenderer extends Widget implements IRenderMime.IRenderer {
       epochs && steps
         ? ((Number(p.epoch) - 1) * steps + Number(p.step)) / (epochs * steps)
         : 0;
-    const bar = el('progress');
-    bar.max = 1;
-    bar.value = Math.min(1, Math.max(0, done || 0));
-    const text = model.data['text/plain'];
-    this.node.replaceChildren(bar, el('span', displayText(text, 200)));
+    this._bar.value = Math.min(1, Math.max(0, done || 0));
+    const text = displayText(model.data['text/plain'], 200);
+    if (this._text.textContent !== text) {
+      this._text.textContent = text;
+      this._text.title = text;
+    }
     return Promise.resolve();
   }
+
+  private _bar = el('progress');
+  private _text = el('span');
 }
 
 export const resultRendererFactory: IRenderMime.IRendererFactory = {

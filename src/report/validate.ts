@@ -6,10 +6,8 @@
  * reported in `problems` (the document) or `invalid` (one run record), and
  * the valid run records are returned all the same.
  */
-import type { AnySchema, ErrorObject, ValidateFunction } from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import metadataSchema from '../../jupyterlab_device_bench/schemas/metadata.schema.json';
-import reportSchema from '../../jupyterlab_device_bench/schemas/report.schema.json';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as generated from './_generated/validators';
 import { preview } from './escape';
 import type { IReadResult, IRunRecord } from './types';
 
@@ -28,38 +26,16 @@ export const REPORT_KIND = 'device-bench-report';
  */
 const MAX_REASONS = 5;
 
-interface IValidators {
-  metadata: ValidateFunction;
-  report: ValidateFunction;
-  run: ValidateFunction;
-}
-
-let validators: IValidators | null = null;
-
 /**
- * The compiled schemas (compiled once, on first use).
+ * The schemas, compiled to code at build time by scripts/compile-schemas.mjs
+ * (ajv standalone: no schema compilation on the main thread, no `new
+ * Function`).
  */
-function getValidators(): IValidators {
-  if (!validators) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      // `format` is an annotation here: ajv-formats is not bundled.
-      validateFormats: false,
-      strict: false,
-      // NaN and Infinity are not numbers in a run record.
-      strictNumbers: true
-    });
-    ajv.addSchema(metadataSchema as AnySchema);
-    const metadata = ajv.getSchema(metadataSchema.$id);
-    const run = ajv.getSchema(`${metadataSchema.$id}#/$defs/run`);
-    const report = ajv.compile(reportSchema as AnySchema);
-    if (!metadata || !run) {
-      throw new Error('device-bench: the metadata schema did not compile');
-    }
-    validators = { metadata, report, run };
-  }
-  return validators;
-}
+const validators = {
+  metadata: generated.metadata as ValidateFunction,
+  report: generated.report as ValidateFunction,
+  run: generated.run as ValidateFunction
+};
 
 /**
  * Validate one value against the run record schema.
@@ -70,7 +46,7 @@ export function runProblem(value: unknown): string | null {
   if (!isPlainObject(value)) {
     return `not an object (found ${kindOf(value)})`;
   }
-  const validate = getValidators().run;
+  const validate = validators.run;
   if (validate(value)) {
     return null;
   }
@@ -105,7 +81,7 @@ export function readDeviceBench(metadata: unknown): IReadResult {
     return result;
   }
   readVersion(doc, result);
-  const validate = getValidators().metadata;
+  const validate = validators.metadata;
   if (!validate(withoutRuns(doc))) {
     for (const error of validate.errors ?? []) {
       if (!isHandled(error, ['/runs'])) {
@@ -135,7 +111,7 @@ export function readReport(json: unknown): IReadResult {
     );
   }
   readVersion(json, result);
-  const validate = getValidators().report;
+  const validate = validators.report;
   if (!validate(withoutRuns(json))) {
     for (const error of validate.errors ?? []) {
       if (!isHandled(error, ['/runs', '/kind'], 'kind')) {
