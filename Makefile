@@ -17,7 +17,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*' 2>/dev/null) \
 	jupyterlab_device_bench/probe.py notebooks/mnist_bench.ipynb package.json tsconfig.json \
-	$(wildcard jupyterlab_device_bench/schemas/*.json) scripts/embed-python.mjs scripts/compile-schemas.mjs
+	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)
 
 .PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean
 

@@ -7,9 +7,10 @@
  * `src/kernel/_generated/sources.ts` (git-ignored) before TypeScript runs.
  * Pass `--watch` to regenerate whenever one of the files changes.
  */
-import { mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateAndWatch, writeIfChanged } from './generated.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,29 +33,10 @@ function generate() {
     lines.push(`/** The text of \`${file}\`. */`);
     lines.push(`export const ${name} = ${JSON.stringify(text)};`, '');
   }
-  mkdirSync(dirname(target), { recursive: true });
-  const content = lines.join('\n');
-  let previous = '';
-  try {
-    previous = readFileSync(target, 'utf8');
-  } catch {
-    // first build
-  }
-  if (previous !== content) {
-    writeFileSync(target, content);
-  }
+  writeIfChanged(target, lines.join('\n'));
 }
 
-generate();
-
-if (process.argv.includes('--watch')) {
-  for (const file of Object.values(SOURCES)) {
-    watch(join(root, file), () => {
-      try {
-        generate();
-      } catch (error) {
-        console.error(error);
-      }
-    });
-  }
-}
+generateAndWatch(
+  Object.values(SOURCES).map(file => join(root, file)),
+  generate
+);

@@ -153,13 +153,17 @@ function waitForKernel(
         )
       );
     }, timeoutMs);
-    const poll = setInterval(check, 250);
+    // Status and connection changes are signalled; a new kernel (after a
+    // restart) is signalled too. No polling.
     const cleanup = () => {
       clearTimeout(timer);
-      clearInterval(poll);
       context.statusChanged.disconnect(check);
+      context.connectionStatusChanged.disconnect(check);
+      context.kernelChanged.disconnect(check);
     };
     context.statusChanged.connect(check);
+    context.connectionStatusChanged.connect(check);
+    context.kernelChanged.connect(check);
     check();
   });
 }
