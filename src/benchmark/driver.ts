@@ -432,6 +432,15 @@ export class BenchmarkDriver {
       // clears every cell: two separate main-thread tasks instead of one long
       // one.
       await yieldToBrowser();
+      if (panel.isDisposed || this._cancelled) {
+        return failedRecord(
+          context,
+          'cancelled',
+          panel.isDisposed
+            ? 'The notebook was closed during the run.'
+            : 'Cancelled by the user.'
+        );
+      }
       const kernel = session.session?.kernel ?? null;
       this._kernel = kernel;
       kernel?.iopubMessage.connect(onIOPub);
