@@ -153,17 +153,13 @@ function waitForKernel(
         )
       );
     }, timeoutMs);
-    // Status and connection changes are signalled; a new kernel (after a
-    // restart) is signalled too. No polling.
+    const poll = setInterval(check, 250);
     const cleanup = () => {
       clearTimeout(timer);
+      clearInterval(poll);
       context.statusChanged.disconnect(check);
-      context.connectionStatusChanged.disconnect(check);
-      context.kernelChanged.disconnect(check);
     };
     context.statusChanged.connect(check);
-    context.connectionStatusChanged.connect(check);
-    context.kernelChanged.connect(check);
     check();
   });
 }
