@@ -186,3 +186,19 @@ def fake_machine(
         return probe.device_bench_probe()
 
     return run
+
+
+@pytest.fixture(scope="module")
+def kernel_env(tmp_path_factory):
+    """Kernels started by nbclient or the headless runner run this Python (see
+    nbutil.write_kernelspec), with Jupyter's files in a temp folder."""
+    spec = importlib.util.spec_from_file_location("nbutil", Path(__file__).with_name("nbutil.py"))
+    nbutil = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nbutil)
+    base = tmp_path_factory.mktemp("jupyter")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in nbutil.isolated_jupyter_env(base).items():
+            mp.setenv(name, value)
+        mp.setenv("OMP_NUM_THREADS", "1")  # 2 shared cores: keep the kernel's torch to one
+        mp.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        yield base

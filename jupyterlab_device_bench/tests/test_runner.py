@@ -54,18 +54,6 @@ SMALL = [
 ]
 
 
-@pytest.fixture(scope="module")
-def kernel_env(tmp_path_factory):
-    """Kernels started by the runner run this Python, with Jupyter's files in a temp folder."""
-    base = tmp_path_factory.mktemp("jupyter")
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in nbutil.isolated_jupyter_env(base).items():
-            mp.setenv(name, value)
-        mp.setenv("OMP_NUM_THREADS", "1")  # 2 shared cores: keep the kernel's torch to one
-        mp.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-        yield base
-
-
 @pytest.fixture
 def cli(kernel_env, monkeypatch, tmp_path, capsys):
     """cli(*args) -> (exit code, stdout lines, stderr), run in tmp_path with the test kernel."""
