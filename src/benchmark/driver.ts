@@ -165,6 +165,60 @@ function waitForKernel(
 }
 
 /**
+ * How long to wait, at most, for the kernel to settle before restarting it.
+ */
+const SETTLE_MS = 15_000;
+
+/**
+ * Let the kernel settle before the restart, within `SETTLE_MS`: a restart
+ * cancels pending requests, so a kernel that is still connecting should
+ * finish its handshake first, an idle one is preferred, and its first
+ * kernel_info reply is awaited. A busy kernel is fine (the restart stops
+ * what it runs).
+ *
+ * Resolves `false` when the kernel never answered (connected, but neither
+ * idle nor busy) in that time. That happens after the server restarted a
+ * killed kernel on new ports: a websocket that reconnected during that
+ * restart can be left on the dead kernel's channels (jupyter_server reuses
+ * them), and its kernel_info request is never answered. Rejects only when
+ * cancelled or when the kernel is dead.
+ */
+async function settleBeforeRestart(
+  context: ISessionContext,
+  stop: () => boolean
+): Promise<boolean> {
+  const deadline = Date.now() + SETTLE_MS;
+  const left = () => Math.max(0, deadline - Date.now());
+  const fatal = (error: unknown) => {
+    const kernel = context.session?.kernel;
+    if (stop() || !kernel || kernel.status === 'dead') {
+      throw error;
+    }
+  };
+  let answered = true;
+  await waitForKernel(context, left(), stop, true).catch(error => {
+    fatal(error);
+    answered = false;
+  });
+  if (!answered) {
+    return false;
+  }
+  await waitForKernel(context, left(), stop).catch(fatal);
+  const kernel = context.session?.kernel;
+  if (kernel) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      kernel.info.catch(() => undefined),
+      new Promise(resolve => {
+        timer = setTimeout(resolve, left());
+      })
+    ]);
+    clearTimeout(timer);
+  }
+  return true;
+}
+
+/**
  * Resolve in a later task, so that the browser can render and handle input
  * in between.
  */
@@ -401,26 +455,15 @@ export class BenchmarkDriver {
     panel.disposed.connect(onClosed);
     try {
       emit('restarting');
-      // A restart cancels pending requests: let a kernel that is still
-      // connecting finish its handshake first (a busy kernel is fine: the
-      // restart stops what it runs).
-      await waitForKernel(session, timeout, stop, true);
-      // Prefer an idle kernel (no handshake in flight); a cell that keeps it
-      // busy for long is stopped by the restart anyway.
-      await waitForKernel(session, 15_000, stop).catch(error => {
-        if (stop() || session.session?.kernel?.status === 'dead') {
-          throw error;
-        }
-      });
-      const previous = session.session?.kernel;
-      if (previous) {
-        // Its first kernel_info reply, unless a long cell holds it up.
-        await Promise.race([
-          previous.info.catch(() => undefined),
-          new Promise(resolve => setTimeout(resolve, 10_000))
-        ]);
+      if (await settleBeforeRestart(session, stop)) {
+        await session.restartKernel();
+      } else {
+        // A kernel that does not answer: replace it with a new one (a new
+        // process and a new connection). Restarting it would work too, but
+        // cancels its unanswered kernel_info request, which JupyterLab then
+        // reports as an unhandled error.
+        await session.changeKernel({ name: session.session?.kernel?.name });
       }
-      await session.restartKernel();
       await waitForKernel(session, timeout, stop);
       setDeviceCell(model, context.device, context.deviceName ?? '');
       setParametersCell(model, params);
