@@ -87,8 +87,25 @@ export class BenchmarkModel extends VDomModel {
     this.stateChanged.emit();
   }
 
+  /**
+   * The progress list of the last run: shown while a run goes on, whichever
+   * notebook the panel follows, and afterwards only with the notebook it ran
+   * in (not under another notebook's controls, nor once it was closed).
+   */
   get progress(): readonly IDeviceProgress[] {
-    return this._progress;
+    return this._driver.isRunning || this._progressFor === this._notebook
+      ? this._progress
+      : [];
+  }
+
+  /**
+   * The path of the notebook a shown progress list belongs to when the panel
+   * follows another one; `null` otherwise.
+   */
+  get progressElsewhere(): string | null {
+    return this._progressFor !== this._notebook && this.progress.length
+      ? this._progressPath
+      : null;
   }
 
   get message(): string {
@@ -123,6 +140,8 @@ export class BenchmarkModel extends VDomModel {
    * Prepare the progress list for a run.
    */
   start(devices: string[]): void {
+    this._progressFor = this._notebook;
+    this._progressPath = this._notebook?.context.path ?? '';
     this._progress = devices.map(device => ({
       device,
       state: 'waiting',
@@ -181,6 +200,8 @@ export class BenchmarkModel extends VDomModel {
   private _unselected = new Set<string>();
   private _showReference = false;
   private _progress: IDeviceProgress[] = [];
+  private _progressFor: NotebookPanel | null = null;
+  private _progressPath = '';
   private _message = '';
   private _recorded: IReadResult = readDeviceBench(undefined);
 }

@@ -178,24 +178,32 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
           return trans.__('cancelled');
       }
     };
+    const elsewhere = this.model.progressElsewhere;
     return (
-      <ul className="jp-DeviceBench-progress" aria-live="polite">
-        {rows.map((row, i) => (
-          <li
-            key={`${row.device}-${i}`}
-            data-state={row.state}
-            data-device={row.device}
-          >
-            <span className="jp-DeviceBench-deviceId">{row.device}</span>{' '}
-            <span>{label(row)}</span>{' '}
-            <span className="jp-DeviceBench-elapsed">
-              {row.state === 'waiting'
-                ? ''
-                : `${(row.elapsedMs / 1000).toFixed(1)} s`}
-            </span>
-          </li>
-        ))}
-      </ul>
+      <>
+        {elsewhere !== null ? (
+          <p className="jp-DeviceBench-hint jp-DeviceBench-progressFor">
+            {trans.__('Running in %1', displayText(elsewhere, 80))}
+          </p>
+        ) : null}
+        <ul className="jp-DeviceBench-progress" aria-live="polite">
+          {rows.map((row, i) => (
+            <li
+              key={`${row.device}-${i}`}
+              data-state={row.state}
+              data-device={row.device}
+            >
+              <span className="jp-DeviceBench-deviceId">{row.device}</span>{' '}
+              <span>{label(row)}</span>{' '}
+              <span className="jp-DeviceBench-elapsed">
+                {row.state === 'waiting'
+                  ? ''
+                  : `${(row.elapsedMs / 1000).toFixed(1)} s`}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </>
     );
   }
 

@@ -145,3 +145,55 @@ test('cancel mid-run records a cancelled run and the panel is ready again', asyn
   const saved = await savedRuns(page, file);
   expect(saved.map(r => r.status)).toEqual(['cancelled']);
 });
+
+test('closing the notebook mid-run records a cancelled run on disk and stops the kernel', async ({
+  page
+}) => {
+  const file = await openFromLauncher(page);
+  const kernelId = await page.evaluate(
+    () =>
+      (window.jupyterapp.shell.currentWidget as any).sessionContext.session
+        .kernel.id
+  );
+  const result = runBenchmark(page, { ...SMALL, epochs: 20, repeat_to: 20000 });
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-progress li[data-state="running"]`)
+  ).toContainText('epoch', { timeout: 120_000 });
+
+  // Close the notebook's tab; the run changed it, so JupyterLab asks first.
+  await page.evaluate(() => {
+    void window.jupyterapp.shell.currentWidget!.close();
+  });
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Discard' })
+    .click();
+
+  const outcome = await result;
+  expect(outcome.ok).toBe(true);
+  expect(outcome.records.map((r: any) => r.status)).toEqual(['cancelled']);
+  expect(String(outcome.records[0].error)).toMatch(/closed/);
+  // Written through the contents API, since the document is gone.
+  const saved = await savedRuns(page, file);
+  expect(saved.map(r => r.status)).toEqual(['cancelled']);
+  expect(saved[0].id).toBe(outcome.records[0].id);
+
+  // The panel is ready again, and the training was interrupted.
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-openBenchmark`)
+  ).toBeVisible();
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-progress`)).toHaveCount(
+    0
+  );
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async id => {
+          const kernels = window.jupyterapp.serviceManager.kernels;
+          await kernels.refreshRunning();
+          return [...kernels.running()].find(k => k.id === id)?.execution_state;
+        }, kernelId),
+      { timeout: 30_000 }
+    )
+    .toBe('idle');
+});

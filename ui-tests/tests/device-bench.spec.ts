@@ -1,7 +1,12 @@
 /**
  * The extension in a real JupyterLab, a real kernel with torch, in Chromium.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import {
+  expect,
+  galata,
+  IJupyterLabPageFixture,
+  test
+} from '@jupyterlab/galata';
 import { execFileSync } from 'node:child_process';
 
 const PANEL = '#jp-DeviceBench-panel';
@@ -182,5 +187,58 @@ test.describe('device panel', () => {
     expect(result).toMatchObject({ ok: false });
     expect(String((result as any).error)).toContain('not a device');
     expect(await notebookJSON(page)).toBe(before);
+  });
+});
+
+test.describe('device picker, "run it" setting', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'jupyterlab-device-bench:plugin': { deviceCellExecution: 'run' }
+    }
+  });
+
+  test('picking a device inserts the cell and runs it in the kernel', async ({
+    page
+  }) => {
+    await page.notebook.createNew('pick-run.ipynb', {
+      kernel: 'device-bench-venv'
+    });
+    await page.notebook.setCell(0, 'code', 'x = 1');
+    await openPanel(page);
+    const use = page.locator(
+      `${PANEL} .jp-DeviceBench-device[data-device="cpu"] button`
+    );
+    await expect(use).toBeVisible({ timeout: 60_000 });
+    await use.click();
+    const tagged = (await cells(page)).filter(c => c.tags.includes(TAG));
+    expect(tagged).toHaveLength(1);
+
+    // Nobody ran a cell by hand: the picker did, so `device` exists.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(async () => {
+            const widget = window.jupyterapp.shell.currentWidget as any;
+            const reply =
+              await widget.sessionContext.session.kernel.requestExecute({
+                code: '',
+                silent: true,
+                user_expressions: { d: 'str(device)' }
+              }).done;
+            return reply.content.user_expressions.d.data?.['text/plain'];
+          }),
+        { timeout: 60_000 }
+      )
+      .toBe("'cpu'");
+    const counts = await page.evaluate(() => {
+      const widget = window.jupyterapp.shell.currentWidget as any;
+      return widget.content.model.sharedModel.cells.map(
+        (c: any) => c.execution_count ?? null
+      );
+    });
+    // The device cell (first) ran; the user's cell did not.
+    expect(counts[0]).toEqual(expect.any(Number));
+    expect(counts[1]).toBeNull();
   });
 });
