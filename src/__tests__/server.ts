@@ -6,22 +6,8 @@
 import { PageConfig } from '@jupyterlab/coreutils';
 import { JupyterServer } from '@jupyterlab/testing';
 import * as net from 'node:net';
-import * as path from 'node:path';
 
 export const KERNEL = 'device-bench-test';
-
-/**
- * The MNIST test split shared beside the repository.
- */
-export const MNIST_DIR = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'data',
-  'mnist'
-);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

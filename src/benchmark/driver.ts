@@ -176,16 +176,18 @@ const SETTLE_MS = 15_000;
  * kernel_info reply is awaited. A busy kernel is fine (the restart stops
  * what it runs).
  *
- * Resolves `false` when the kernel never answered (connected, but neither
- * idle nor busy) in that time. That happens after the server restarted a
- * killed kernel on new ports: a websocket that reconnected during that
- * restart can be left on the dead kernel's channels (jupyter_server reuses
- * them), and its kernel_info request is never answered. Rejects only when
- * cancelled or when the kernel is dead.
+ * Resolves `false` when the kernel never said anything in that time (its
+ * status still `unknown`). That happens after the server restarted a killed
+ * kernel on new ports: a websocket that reconnected during that restart can
+ * be left on the dead kernel's channels (jupyter_server reuses them), and its
+ * kernel_info request is never answered. A kernel that did say something
+ * (`starting`, say) is alive but slow, and gets up to `timeoutMs`. Rejects
+ * when cancelled, when the kernel is dead, and after `timeoutMs`.
  */
 async function settleBeforeRestart(
   context: ISessionContext,
-  stop: () => boolean
+  stop: () => boolean,
+  timeoutMs: number
 ): Promise<boolean> {
   const deadline = Date.now() + SETTLE_MS;
   const left = () => Math.max(0, deadline - Date.now());
@@ -195,12 +197,21 @@ async function settleBeforeRestart(
       throw error;
     }
   };
-  let answered = true;
-  await waitForKernel(context, left(), stop, true).catch(error => {
+  let silent = false;
+  await waitForKernel(context, left(), stop, true).catch(async error => {
     fatal(error);
-    answered = false;
+    if (context.session?.kernel?.status === 'unknown') {
+      silent = true;
+    } else {
+      await waitForKernel(
+        context,
+        Math.max(0, timeoutMs - SETTLE_MS),
+        stop,
+        true
+      );
+    }
   });
-  if (!answered) {
+  if (silent) {
     return false;
   }
   await waitForKernel(context, left(), stop).catch(fatal);
@@ -455,7 +466,7 @@ export class BenchmarkDriver {
     panel.disposed.connect(onClosed);
     try {
       emit('restarting');
-      if (await settleBeforeRestart(session, stop)) {
+      if (await settleBeforeRestart(session, stop, timeout)) {
         await session.restartKernel();
       } else {
         // A kernel that does not answer: replace it with a new one (a new

@@ -3,26 +3,9 @@
  * real MNIST digits, in Chromium (quick profile, small sizes via params).
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import * as path from 'node:path';
+import { SMALL_RUN as SMALL } from '../../src/__tests__/smallRun';
 
 const PANEL = '#jp-DeviceBench-panel';
-const MNIST_DIR = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'data',
-  'mnist'
-);
-const SMALL = {
-  data_dir: MNIST_DIR,
-  split_from_test: true,
-  train_size: 512,
-  test_size: 256,
-  epochs: 1,
-  warmup_steps: 2
-};
 
 // Galata's kernel-tracking mock answers every POST under /api/kernels with
 // 201, which breaks kernel restarts (the driver restarts per device); the

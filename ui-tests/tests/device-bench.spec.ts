@@ -54,6 +54,36 @@ async function insertDevice(page: IJupyterLabPageFixture, device: string) {
   );
 }
 
+/** A new notebook with one cell of its own; then "use cpu" in the panel. */
+async function pickCpuInNewNotebook(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
+  await page.notebook.createNew(name, { kernel: 'device-bench-venv' });
+  await page.notebook.setCell(0, 'code', 'x = 1');
+  await openPanel(page);
+  const use = page.locator(
+    `${PANEL} .jp-DeviceBench-device[data-device="cpu"] button`
+  );
+  await expect(use).toBeVisible({ timeout: 60_000 });
+  await use.click();
+}
+
+/** `str(device)` in the current notebook's kernel, asked silently. */
+async function kernelDevice(
+  page: IJupyterLabPageFixture
+): Promise<string | undefined> {
+  return page.evaluate(async () => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const reply = await widget.sessionContext.session.kernel.requestExecute({
+      code: '',
+      silent: true,
+      user_expressions: { d: 'str(device)' }
+    }).done;
+    return reply.content.user_expressions.d.data?.['text/plain'];
+  });
+}
+
 test.describe('foundation', () => {
   test.use({ autoGoto: false });
 
@@ -135,16 +165,7 @@ test.describe('device panel', () => {
   test('picking a device writes one tagged cell, picking again updates it', async ({
     page
   }) => {
-    await page.notebook.createNew('pick.ipynb', {
-      kernel: 'device-bench-venv'
-    });
-    await page.notebook.setCell(0, 'code', 'x = 1');
-    await openPanel(page);
-    const use = page.locator(
-      `${PANEL} .jp-DeviceBench-device[data-device="cpu"] button`
-    );
-    await expect(use).toBeVisible({ timeout: 60_000 });
-    await use.click();
+    await pickCpuInNewNotebook(page, 'pick.ipynb');
     let all = await cells(page);
     let tagged = all.filter(c => c.tags.includes(TAG));
     expect(tagged).toHaveLength(1);
@@ -162,17 +183,7 @@ test.describe('device panel', () => {
 
     // The cell's code runs in the real kernel.
     await page.notebook.runCell(0, true);
-    const result = await page.evaluate(() => {
-      const widget = window.jupyterapp.shell.currentWidget as any;
-      return widget.sessionContext.session.kernel.requestExecute({
-        code: '',
-        silent: true,
-        user_expressions: { d: 'str(device)' }
-      }).done;
-    });
-    expect((result.content as any).user_expressions.d.data['text/plain']).toBe(
-      "'cpu'"
-    );
+    expect(await kernelDevice(page)).toBe("'cpu'");
   });
 
   test('an invalid device is refused and the notebook is unchanged', async ({
@@ -201,35 +212,13 @@ test.describe('device picker, "run it" setting', () => {
   test('picking a device inserts the cell and runs it in the kernel', async ({
     page
   }) => {
-    await page.notebook.createNew('pick-run.ipynb', {
-      kernel: 'device-bench-venv'
-    });
-    await page.notebook.setCell(0, 'code', 'x = 1');
-    await openPanel(page);
-    const use = page.locator(
-      `${PANEL} .jp-DeviceBench-device[data-device="cpu"] button`
-    );
-    await expect(use).toBeVisible({ timeout: 60_000 });
-    await use.click();
+    await pickCpuInNewNotebook(page, 'pick-run.ipynb');
     const tagged = (await cells(page)).filter(c => c.tags.includes(TAG));
     expect(tagged).toHaveLength(1);
 
     // Nobody ran a cell by hand: the picker did, so `device` exists.
     await expect
-      .poll(
-        () =>
-          page.evaluate(async () => {
-            const widget = window.jupyterapp.shell.currentWidget as any;
-            const reply =
-              await widget.sessionContext.session.kernel.requestExecute({
-                code: '',
-                silent: true,
-                user_expressions: { d: 'str(device)' }
-              }).done;
-            return reply.content.user_expressions.d.data?.['text/plain'];
-          }),
-        { timeout: 60_000 }
-      )
+      .poll(() => kernelDevice(page), { timeout: 60_000 })
       .toBe("'cpu'");
     const counts = await page.evaluate(() => {
       const widget = window.jupyterapp.shell.currentWidget as any;

@@ -8,18 +8,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SMALL_RUN } from '../../src/__tests__/smallRun';
 
 const PANEL = '#jp-DeviceBench-panel';
 const HOSTILE = path.resolve(__dirname, '..', 'hostile');
-const MNIST_DIR = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'data',
-  'mnist'
-);
 
 // See benchmark.spec.ts: kernel restarts need the real kernels API.
 test.use({ kernels: null });
@@ -77,14 +69,7 @@ test('export from the panel after a quick run: every file exists and parses', as
   const outcome = await command(page, 'device-bench:run-benchmark', {
     devices: ['cpu'],
     profile: 'quick',
-    params: {
-      data_dir: MNIST_DIR,
-      split_from_test: true,
-      train_size: 512,
-      test_size: 256,
-      epochs: 1,
-      warmup_steps: 2
-    }
+    params: SMALL_RUN
   });
   expect(outcome.ok).toBe(true);
 

@@ -15,12 +15,8 @@ import type { PartialJSONObject } from '@lumino/coreutils';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  KERNEL,
-  MNIST_DIR,
-  startServer,
-  waitFor
-} from '../../__tests__/server';
+import { KERNEL, startServer, waitFor } from '../../__tests__/server';
+import { SMALL_RUN as SMALL } from '../../__tests__/smallRun';
 import { METADATA_KEY } from '../../tokens';
 import {
   BenchmarkBusyError,
@@ -34,15 +30,6 @@ const NOTEBOOK = JSON.parse(
     'utf8'
   )
 );
-
-const SMALL = {
-  data_dir: MNIST_DIR,
-  split_from_test: true,
-  train_size: 512,
-  test_size: 256,
-  epochs: 1,
-  warmup_steps: 2
-};
 
 describe('benchmark driver against a real kernel', () => {
   const server = new JupyterServer();
