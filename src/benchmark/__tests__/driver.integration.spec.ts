@@ -193,6 +193,48 @@ describe('benchmark driver against a real kernel', () => {
     }
   }, 300_000);
 
+  it('records a device whose notebook raises as failed, with the error, and the next device runs', async () => {
+    const name = 'driver-error.ipynb';
+    const panel = await openNotebook(name);
+    const model = panel.content.model!;
+    // Fields the product does not know, in its key and beside it.
+    model.setMetadata(METADATA_KEY, {
+      schema_version: 1,
+      runs: [],
+      team_note: 'keep me'
+    });
+    model.setMetadata('other_tool', { setting: 1 });
+    const driver = new BenchmarkDriver();
+    try {
+      // This torch has no CUDA: the notebook raises on the first device.
+      const records = await driver.run(panel, {
+        devices: ['cuda:0', 'cpu'],
+        profile: 'quick',
+        params: SMALL,
+        machineLabel: 'm'
+      });
+      expect(records.map(r => r.status)).toEqual(['failed', 'ok']);
+      expect(records[0].device).toBe('cuda:0');
+      expect(String(records[0].error)).toMatch(/CUDA/);
+      expect(records[0].train_seconds ?? null).toBeNull();
+
+      const file = await manager.contents.get(name, {
+        type: 'notebook',
+        content: true
+      });
+      const metadata = (file.content as { metadata: Record<string, any> })
+        .metadata;
+      expect(metadata.other_tool).toEqual({ setting: 1 });
+      expect(metadata[METADATA_KEY].team_note).toBe('keep me');
+      expect(
+        metadata[METADATA_KEY].runs.map((r: PartialJSONObject) => r.status)
+      ).toEqual(['failed', 'ok']);
+    } finally {
+      driver.dispose();
+      await close(panel);
+    }
+  }, 300_000);
+
   it('refuses unknown parameters before changing anything', async () => {
     const panel = await openNotebook('driver-refuse.ipynb');
     const driver = new BenchmarkDriver();
