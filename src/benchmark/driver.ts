@@ -441,9 +441,14 @@ export class BenchmarkDriver {
     const session = panel.sessionContext;
     const model = panel.content.model!;
     let died = false;
+    let restarted = false;
     const onStatus = (_: ISessionContext, status: Kernel.Status) => {
       if (status === 'dead' || status === 'autorestarting') {
         died = true;
+      } else if (status === 'restarting') {
+        // Restarted by someone else (the driver's own restart is over by
+        // the time this listener is connected).
+        restarted = true;
       }
     };
     const onClosed = () => this.cancel();
@@ -501,7 +506,7 @@ export class BenchmarkDriver {
         ok = await NotebookActions.runAll(panel.content, session);
       } catch (error) {
         ok = false;
-        if (!died && !this._cancelled) {
+        if (!died && !restarted && !this._cancelled) {
           return failedRecord(
             context,
             'failed',
@@ -524,6 +529,13 @@ export class BenchmarkDriver {
           context,
           'failed',
           'The kernel died during the run (out of memory, or the process was killed).'
+        );
+      }
+      if (restarted) {
+        return failedRecord(
+          context,
+          'failed',
+          'The kernel was restarted during the run.'
         );
       }
       const result = findResult(panel);

@@ -193,6 +193,37 @@ describe('benchmark driver against a real kernel', () => {
     }
   }, 300_000);
 
+  it('records a device whose kernel someone restarts mid-run as failed, and the next device runs', async () => {
+    const panel = await openNotebook('driver-restart.ipynb');
+    const driver = new BenchmarkDriver();
+    let restarted = false;
+    driver.changed.connect((_, event) => {
+      if (
+        !restarted &&
+        event.index === 0 &&
+        event.phase === 'running' &&
+        event.progress
+      ) {
+        restarted = true;
+        void panel.sessionContext.restartKernel();
+      }
+    });
+    try {
+      const records = await driver.run(panel, {
+        devices: ['cpu', 'cpu'],
+        profile: 'quick',
+        params: { ...SMALL, epochs: 3, repeat_to: 8192 },
+        machineLabel: 'm'
+      });
+      expect(restarted).toBe(true);
+      expect(records.map(r => r.status)).toEqual(['failed', 'ok']);
+      expect(String(records[0].error)).toMatch(/restarted during the run/);
+    } finally {
+      driver.dispose();
+      await close(panel);
+    }
+  }, 300_000);
+
   it('records a device whose notebook raises as failed, with the error, and the next device runs', async () => {
     const name = 'driver-error.ipynb';
     const panel = await openNotebook(name);
