@@ -80,6 +80,41 @@ describe('benchmark driver against a real kernel', () => {
     return context.sessionContext.shutdown().finally(() => context.dispose());
   }
 
+  /**
+   * Run the quick profile on the CPU twice (3 small epochs each) with a
+   * driver of its own, calling `act` once, on the first device's first
+   * progress.
+   */
+  async function runTwiceActingMidRun(
+    panel: NotebookPanel,
+    act: () => unknown
+  ): Promise<{ records: PartialJSONObject[]; acted: boolean }> {
+    const driver = new BenchmarkDriver();
+    let acted = false;
+    driver.changed.connect((_, event) => {
+      if (
+        !acted &&
+        event.index === 0 &&
+        event.phase === 'running' &&
+        event.progress
+      ) {
+        acted = true;
+        void act();
+      }
+    });
+    try {
+      const records = await driver.run(panel, {
+        devices: ['cpu', 'cpu'],
+        profile: 'quick',
+        params: { ...SMALL, epochs: 3, repeat_to: 8192 },
+        machineLabel: 'm'
+      });
+      return { records, acted };
+    } finally {
+      driver.dispose();
+    }
+  }
+
   it('runs each device, records and saves a run as soon as it ends', async () => {
     const panel = await openNotebook('driver-twice.ipynb');
     const driver = new BenchmarkDriver();
@@ -161,27 +196,12 @@ describe('benchmark driver against a real kernel', () => {
       });
       expect(first[0].status).toBe('ok');
 
-      let killed = false;
       const kernelId = panel.sessionContext.session!.kernel!.id;
-      driver.changed.connect((_, event) => {
-        if (
-          !killed &&
-          event.index === 0 &&
-          event.phase === 'running' &&
-          event.progress
-        ) {
-          killed = true;
-          // SIGKILL the kernel process, as the OOM killer would.
-          execFileSync('pkill', ['-KILL', '-f', `kernel-${kernelId}`]);
-        }
-      });
-      const records = await driver.run(panel, {
-        devices: ['cpu', 'cpu'],
-        profile: 'quick',
-        params: { ...SMALL, epochs: 3, repeat_to: 8192 },
-        machineLabel: 'm'
-      });
-      expect(killed).toBe(true);
+      const { records, acted } = await runTwiceActingMidRun(panel, () =>
+        // SIGKILL the kernel process, as the OOM killer would.
+        execFileSync('pkill', ['-KILL', '-f', `kernel-${kernelId}`])
+      );
+      expect(acted).toBe(true);
       expect(records.map(r => r.status)).toEqual(['failed', 'ok']);
       expect(String(records[0].error)).toMatch(/kernel died/);
       const saved = await savedRuns(name);
@@ -195,31 +215,14 @@ describe('benchmark driver against a real kernel', () => {
 
   it('records a device whose kernel someone restarts mid-run as failed, and the next device runs', async () => {
     const panel = await openNotebook('driver-restart.ipynb');
-    const driver = new BenchmarkDriver();
-    let restarted = false;
-    driver.changed.connect((_, event) => {
-      if (
-        !restarted &&
-        event.index === 0 &&
-        event.phase === 'running' &&
-        event.progress
-      ) {
-        restarted = true;
-        void panel.sessionContext.restartKernel();
-      }
-    });
     try {
-      const records = await driver.run(panel, {
-        devices: ['cpu', 'cpu'],
-        profile: 'quick',
-        params: { ...SMALL, epochs: 3, repeat_to: 8192 },
-        machineLabel: 'm'
-      });
-      expect(restarted).toBe(true);
+      const { records, acted } = await runTwiceActingMidRun(panel, () =>
+        panel.sessionContext.restartKernel()
+      );
+      expect(acted).toBe(true);
       expect(records.map(r => r.status)).toEqual(['failed', 'ok']);
       expect(String(records[0].error)).toMatch(/restarted during the run/);
     } finally {
-      driver.dispose();
       await close(panel);
     }
   }, 300_000);
