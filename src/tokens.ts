@@ -116,9 +116,10 @@ export interface IDevicePanel {
    */
   readonly model: DevicePanelModel;
   /**
-   * Add a section below the device list.
+   * Add a section below the device list; sections are ordered by `rank`
+   * (lowest first; default 500), then by when they were added.
    */
-  addSection(widget: Widget): void;
+  addSection(widget: Widget, options?: { rank?: number }): void;
 }
 
 export const IDevicePanel = new Token<IDevicePanel>(

@@ -1,12 +1,9 @@
 /**
- * The panel's "Benchmark" section state: device choice, profile, progress of
- * a run, and the runs recorded in the current notebook's metadata.
+ * The panel's "Benchmark" section state: the followed notebook, device
+ * choice, profile and the progress of a run.
  */
 import { VDomModel } from '@jupyterlab/apputils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import { readDeviceBench } from '../report/validate';
-import type { IReadResult } from '../report/types';
-import { METADATA_KEY } from '../tokens';
 import { findTaggedCell, PARAMETERS_TAG } from '../notebook/deviceCell';
 import type { BenchmarkDriver, IDriverEvent, IProgress } from './driver';
 import { RESULT_CELL_TAG } from './record';
@@ -79,14 +76,6 @@ export class BenchmarkModel extends VDomModel {
     this.stateChanged.emit();
   }
 
-  get showReference(): boolean {
-    return this._showReference;
-  }
-  set showReference(value: boolean) {
-    this._showReference = value;
-    this.stateChanged.emit();
-  }
-
   /**
    * The progress list of the last run: shown while a run goes on, whichever
    * notebook the panel follows, and afterwards only with the notebook it ran
@@ -117,23 +106,20 @@ export class BenchmarkModel extends VDomModel {
   }
 
   /**
-   * The runs recorded in the followed notebook, validated.
-   */
-  get recorded(): IReadResult {
-    return this._recorded;
-  }
-
-  /**
    * Follow a notebook (or none).
    */
   setNotebook(panel: NotebookPanel | null): void {
     if (panel === this._notebook) {
       return;
     }
-    this._notebook?.model?.metadataChanged.disconnect(this._readRecords, this);
     this._notebook = panel;
-    panel?.model?.metadataChanged.connect(this._readRecords, this);
-    this._readRecords();
+    this.stateChanged.emit();
+    // Whether it is a benchmark notebook is known once its cells are loaded.
+    void panel?.context.ready.then(() => {
+      if (this._notebook === panel && !this.isDisposed) {
+        this.stateChanged.emit();
+      }
+    });
   }
 
   /**
@@ -159,14 +145,6 @@ export class BenchmarkModel extends VDomModel {
     this._driver.changed.disconnect(this._onDriverEvent, this);
     this._driver.runningChanged.disconnect(this._onRunning, this);
     super.dispose();
-  }
-
-  private _readRecords(): void {
-    const model = this._notebook?.model;
-    this._recorded = readDeviceBench(
-      model ? model.getMetadata(METADATA_KEY) : undefined
-    );
-    this.stateChanged.emit();
   }
 
   private _onDriverEvent(_: BenchmarkDriver, event: IDriverEvent): void {
@@ -198,10 +176,8 @@ export class BenchmarkModel extends VDomModel {
   private _notebook: NotebookPanel | null = null;
   private _profile = 'seed';
   private _unselected = new Set<string>();
-  private _showReference = false;
   private _progress: IDeviceProgress[] = [];
   private _progressFor: NotebookPanel | null = null;
   private _progressPath = '';
   private _message = '';
-  private _recorded: IReadResult = readDeviceBench(undefined);
 }

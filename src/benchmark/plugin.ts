@@ -133,16 +133,10 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
             profile
           }),
         cancel: () => void app.commands.execute(CommandIDs.cancelBenchmark),
-        openBenchmark: () =>
-          void app.commands.execute(CommandIDs.openBenchmark),
-        exportReport: format =>
-          void app.commands.execute(CommandIDs.exportReport, {
-            format,
-            download: true
-          })
+        openBenchmark: () => void app.commands.execute(CommandIDs.openBenchmark)
       }
     });
-    devicePanel.addSection(view);
+    devicePanel.addSection(view, { rank: 100 });
     devicePanel.model.stateChanged.connect(() => view.update());
     probe?.probed.connect(() => view.update());
     const follow = (panel: NotebookPanel | null) => {

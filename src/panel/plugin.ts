@@ -115,9 +115,20 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
       palette.addItem({ command: CommandIDs.openPanel, category });
       palette.addItem({ command: CommandIDs.refresh, category });
     }
+    // Below the device list (index 0), by rank.
+    const sections: { widget: Widget; rank: number }[] = [];
     return {
       model,
-      addSection: (widget: Widget) => panel.addWidget(widget)
+      addSection: (widget: Widget, options = {}) => {
+        const item = { widget, rank: options.rank ?? 500 };
+        const after = sections.findIndex(other => other.rank > item.rank);
+        const index = after < 0 ? sections.length : after;
+        sections.splice(index, 0, item);
+        panel.insertWidget(index + 1, widget);
+        widget.disposed.connect(() =>
+          sections.splice(sections.indexOf(item), 1)
+        );
+      }
     };
   }
 };

@@ -12,7 +12,12 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { followSettings } from '../settings';
-import { CommandIDs, METADATA_KEY, TRANSLATION_DOMAIN } from '../tokens';
+import {
+  CommandIDs,
+  IDevicePanel,
+  METADATA_KEY,
+  TRANSLATION_DOMAIN
+} from '../tokens';
 import {
   FORMATS,
   isReportFormat,
@@ -22,7 +27,9 @@ import {
   type IExportResult
 } from './exporter';
 import { sourceFromRead } from './merge';
+import { RecordedRunsModel } from './model';
 import { readDeviceBench } from './validate';
+import { RecordedRunsView } from './view';
 
 export type ReportCommandResult =
   ({ ok: true } & IExportResult) | { ok: false; error: string };
@@ -32,10 +39,11 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Exports and merges benchmark timing reports.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ISettingRegistry, ITranslator, ICommandPalette],
+  optional: [IDevicePanel, ISettingRegistry, ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
+    devicePanel: IDevicePanel | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
     palette: ICommandPalette | null
@@ -161,6 +169,24 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+
+    if (devicePanel) {
+      // The current notebook's recorded runs, below the benchmark section.
+      const model = new RecordedRunsModel();
+      const view = new RecordedRunsView({
+        model,
+        trans,
+        exportReport: format =>
+          void app.commands.execute(CommandIDs.exportReport, {
+            format,
+            download: true
+          })
+      });
+      view.disposed.connect(() => model.dispose());
+      devicePanel.addSection(view, { rank: 200 });
+      model.setNotebook(notebooks.currentWidget);
+      notebooks.currentChanged.connect((_, panel) => model.setNotebook(panel));
+    }
 
     if (palette) {
       const category = trans.__('Device Bench');

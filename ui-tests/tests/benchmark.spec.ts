@@ -78,6 +78,22 @@ test('open from the launcher, run, see progress and the recorded table', async (
   );
   await expect(rows).toHaveCount(1);
   await expect(page.locator(`${PANEL} .jp-DeviceBench-chartSvg`)).toBeVisible();
+  // Sections in order: devices, benchmark, recorded runs.
+  const sections = await page
+    .locator(`${PANEL} > .lm-Widget`)
+    .evaluateAll(nodes =>
+      nodes.map(
+        n =>
+          ['jp-DeviceBench-benchmark', 'jp-DeviceBench-recorded'].find(c =>
+            n.classList.contains(c)
+          ) ?? 'devices'
+      )
+    );
+  expect(sections).toEqual([
+    'devices',
+    'jp-DeviceBench-benchmark',
+    'jp-DeviceBench-recorded'
+  ]);
   // The result cell renders as a table.
   await expect(page.locator('.jp-DeviceBench-resultTable')).toBeVisible();
 

@@ -18,7 +18,10 @@ class FakeDriver {
 }
 
 function notebook(path: string): NotebookPanel {
-  return { model: null, context: { path } } as unknown as NotebookPanel;
+  return {
+    model: null,
+    context: { path, ready: Promise.resolve() }
+  } as unknown as NotebookPanel;
 }
 
 describe('BenchmarkModel progress', () => {
