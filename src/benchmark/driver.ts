@@ -15,6 +15,7 @@ import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import {
   findTaggedCell,
+  MalformedMetadataError,
   setDeviceCell,
   validateDevice
 } from '../notebook/deviceCell';
@@ -593,7 +594,8 @@ export class BenchmarkDriver {
         ? (existing as PartialJSONObject)
         : undefined;
     if (existing !== undefined && !previous) {
-      return;
+      // As for an open notebook: refuse rather than overwrite what is there.
+      throw new MalformedMetadataError();
     }
     metadata[METADATA_KEY] = withRun(previous, record, history);
     await this._contents.save(path, {
