@@ -123,9 +123,13 @@ export class BenchmarkModel extends VDomModel {
   }
 
   /**
-   * Prepare the progress list for a run.
+   * Prepare the progress list for a run of `devices` with `profile`.
    */
-  start(devices: string[]): void {
+  start(devices: string[], profile?: string): void {
+    if (profile !== undefined) {
+      // The choice shows the profile that runs (the command may pass another).
+      this._profile = profile;
+    }
     this._progressFor = this._notebook;
     this._progressPath = this._notebook?.context.path ?? '';
     this._progress = devices.map(device => ({

@@ -246,7 +246,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
           available.map(d => [d.id, d.name])
         );
         model.setNotebook(panel);
-        model.start(devices);
+        model.start(devices, profile);
         try {
           const records = await driver.run(panel, {
             devices,

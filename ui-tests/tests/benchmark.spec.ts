@@ -66,6 +66,11 @@ test('open from the launcher, run, see progress and the recorded table', async (
   await expect(
     page.locator(`${PANEL} .jp-DeviceBench-progress li[data-device="cpu"]`)
   ).toBeVisible();
+  // The panel shows what runs: the command's profile, Run disabled.
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-profile select`)
+  ).toHaveValue('quick');
+  await expect(page.locator(`${PANEL} .jp-DeviceBench-run`)).toBeDisabled();
   const outcome = await result;
   expect(outcome.ok).toBe(true);
   expect(outcome.records.map((r: any) => r.status)).toEqual(['ok']);

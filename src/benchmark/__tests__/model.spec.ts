@@ -74,6 +74,12 @@ describe('BenchmarkModel progress', () => {
     expect(model.progress.map(r => r.state)).toEqual(['running']);
   });
 
+  it('shows the profile that runs', () => {
+    model.profile = 'seed';
+    model.start(['cpu'], 'quick');
+    expect(model.profile).toBe('quick');
+  });
+
   it('ignores events for a device it does not list', () => {
     driver.changed.emit({
       device: 'cuda:0',
