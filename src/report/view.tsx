@@ -10,11 +10,29 @@
 import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { layoutChart } from './chart';
+import { type IChartRow, layoutChart } from './chart';
 import { displayText } from './escape';
 import { formatAccuracy, formatRate, formatSeconds } from './format';
 import { mergeRuns } from './merge';
 import type { RecordedRunsModel } from './model';
+
+/**
+ * Which colour a bar takes: accelerator runs, CPU runs, published figures.
+ */
+function barSeries(row: IChartRow): 'runs' | 'cpu' | 'reference' {
+  if (row.series === 'reference') {
+    return 'reference';
+  }
+  return row.cpu ? 'cpu' : 'runs';
+}
+
+/**
+ * A bar's length as a percentage of the longest possible one.
+ */
+function barPercent(row: IChartRow, barArea: number): number {
+  const width = row.barWidth ?? 0;
+  return barArea > 0 ? Math.round((1000 * width) / barArea) / 10 : 0;
+}
 
 export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
   constructor(options: RecordedRunsView.IOptions) {
@@ -152,49 +170,44 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
     });
     return (
       <figure className="jp-DeviceBench-chart">
-        <svg
-          viewBox={`0 0 ${layout.width} ${layout.height}`}
-          role="img"
-          aria-label={layout.description}
-          className="jp-DeviceBench-chartSvg"
-        >
-          {layout.rows.map((row, i) => (
-            <g key={i} className={`jp-DeviceBench-chart-${row.kind}`}>
-              <title>{row.title}</title>
-              <text
-                x={row.kind === 'machine' ? 8 : 24}
-                y={row.y}
-                className="jp-DeviceBench-chart-label"
+        {/* HTML bars sized in percent, so that they fit a narrow sidebar;
+            the exported SVG and PNG use the same layout at a fixed width. */}
+        <div className="jp-DeviceBench-bars-legend" aria-hidden="true">
+          {layout.legend.map(item => (
+            <span key={item.series}>
+              <span
+                className={`jp-DeviceBench-bars-swatch jp-DeviceBench-bars-${item.series}`}
+              />
+              {item.label}
+            </span>
+          ))}
+        </div>
+        <ul className="jp-DeviceBench-bars" aria-label={layout.description}>
+          {layout.rows.map((row, i) =>
+            row.kind === 'bar' ? (
+              <li key={i} className="jp-DeviceBench-bars-row" title={row.title}>
+                <span className="jp-DeviceBench-bars-label">{row.label}</span>
+                <span className="jp-DeviceBench-bars-track">
+                  <span className="jp-DeviceBench-bars-area">
+                    <span
+                      className={`jp-DeviceBench-bars-bar jp-DeviceBench-bars-${barSeries(row)}`}
+                      style={{ width: `${barPercent(row, layout.barArea)}%` }}
+                    />
+                  </span>
+                  <span className="jp-DeviceBench-bars-value">{row.value}</span>
+                </span>
+              </li>
+            ) : (
+              <li
+                key={i}
+                className={`jp-DeviceBench-bars-${row.kind}`}
+                title={row.title}
               >
                 {row.label}
-              </text>
-              {row.kind === 'bar' && row.barWidth !== undefined ? (
-                <>
-                  <rect
-                    x={row.barX}
-                    y={row.barY}
-                    width={row.barWidth}
-                    height={row.barHeight}
-                    className={`jp-DeviceBench-chart-bar jp-DeviceBench-chart-${
-                      row.series === 'reference'
-                        ? 'reference'
-                        : row.cpu
-                          ? 'cpu'
-                          : 'runs'
-                    }`}
-                  />
-                  <text
-                    x={(row.barX ?? 0) + row.barWidth + 4}
-                    y={row.y}
-                    className="jp-DeviceBench-chart-value"
-                  >
-                    {row.value}
-                  </text>
-                </>
-              ) : null}
-            </g>
-          ))}
-        </svg>
+              </li>
+            )
+          )}
+        </ul>
         <figcaption>
           <label>
             <input

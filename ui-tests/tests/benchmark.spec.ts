@@ -82,7 +82,18 @@ test('open from the launcher, run, see progress and the recorded table', async (
     `${PANEL} .jp-DeviceBench-runs tbody tr[data-status="ok"]`
   );
   await expect(rows).toHaveCount(1);
-  await expect(page.locator(`${PANEL} .jp-DeviceBench-chartSvg`)).toBeVisible();
+  // One bar, inside the sidebar's width (no scrolling sideways to see it).
+  const bar = page.locator(
+    `${PANEL} .jp-DeviceBench-bars-row .jp-DeviceBench-bars-bar`
+  );
+  await expect(bar).toHaveCount(1);
+  await bar.scrollIntoViewIfNeeded();
+  const barBox = (await bar.boundingBox())!;
+  const panelBox = (await page.locator(PANEL).boundingBox())!;
+  expect(barBox.width).toBeGreaterThan(20);
+  expect(barBox.x + barBox.width).toBeLessThanOrEqual(
+    panelBox.x + panelBox.width
+  );
   // Sections in order: devices, benchmark, recorded runs.
   const sections = await page
     .locator(`${PANEL} > .lm-Widget`)
