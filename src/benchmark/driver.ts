@@ -198,22 +198,19 @@ async function settleBeforeRestart(
       throw error;
     }
   };
-  let silent = false;
-  await waitForKernel(context, left(), stop, true).catch(async error => {
+  try {
+    await waitForKernel(context, left(), stop, true);
+  } catch (error) {
     fatal(error);
     if (context.session?.kernel?.status === 'unknown') {
-      silent = true;
-    } else {
-      await waitForKernel(
-        context,
-        Math.max(0, timeoutMs - SETTLE_MS),
-        stop,
-        true
-      );
+      return false;
     }
-  });
-  if (silent) {
-    return false;
+    await waitForKernel(
+      context,
+      Math.max(0, timeoutMs - SETTLE_MS),
+      stop,
+      true
+    );
   }
   await waitForKernel(context, left(), stop).catch(fatal);
   const kernel = context.session?.kernel;
@@ -441,17 +438,29 @@ export class BenchmarkDriver {
   ): Promise<PartialJSONObject> {
     const session = panel.sessionContext;
     const model = panel.content.model!;
-    let died = false;
-    let restarted = false;
+    // Why the kernel went away during the run, if it did.
+    let lost: string | null = null;
     const onStatus = (_: ISessionContext, status: Kernel.Status) => {
       if (status === 'dead' || status === 'autorestarting') {
-        died = true;
+        lost =
+          'The kernel died during the run (out of memory, or the process was killed).';
       } else if (status === 'restarting') {
         // Restarted by someone else (the driver's own restart is over by
-        // the time this listener is connected).
-        restarted = true;
+        // the time this listener is connected); a death that follows wins.
+        lost ??= 'The kernel was restarted during the run.';
       }
     };
+    // The record of a run the user stopped, if they did.
+    const stopped = (): PartialJSONObject | null =>
+      panel.isDisposed
+        ? failedRecord(
+            context,
+            'cancelled',
+            'The notebook was closed during the run.'
+          )
+        : this._cancelled
+          ? failedRecord(context, 'cancelled', 'Cancelled by the user.')
+          : null;
     const onClosed = () => this.cancel();
     const onIOPub = (
       _: Kernel.IKernelConnection,
@@ -488,14 +497,9 @@ export class BenchmarkDriver {
       // clears every cell: two separate main-thread tasks instead of one long
       // one.
       await yieldToBrowser();
-      if (panel.isDisposed || this._cancelled) {
-        return failedRecord(
-          context,
-          'cancelled',
-          panel.isDisposed
-            ? 'The notebook was closed during the run.'
-            : 'Cancelled by the user.'
-        );
+      const early = stopped();
+      if (early) {
+        return early;
       }
       const kernel = session.session?.kernel ?? null;
       this._kernel = kernel;
@@ -507,7 +511,7 @@ export class BenchmarkDriver {
         ok = await NotebookActions.runAll(panel.content, session);
       } catch (error) {
         ok = false;
-        if (!died && !restarted && !this._cancelled) {
+        if (!lost && !this._cancelled) {
           return failedRecord(
             context,
             'failed',
@@ -515,29 +519,12 @@ export class BenchmarkDriver {
           );
         }
       }
-      if (panel.isDisposed) {
-        return failedRecord(
-          context,
-          'cancelled',
-          'The notebook was closed during the run.'
-        );
+      const late = stopped();
+      if (late) {
+        return late;
       }
-      if (this._cancelled) {
-        return failedRecord(context, 'cancelled', 'Cancelled by the user.');
-      }
-      if (died) {
-        return failedRecord(
-          context,
-          'failed',
-          'The kernel died during the run (out of memory, or the process was killed).'
-        );
-      }
-      if (restarted) {
-        return failedRecord(
-          context,
-          'failed',
-          'The kernel was restarted during the run.'
-        );
+      if (lost) {
+        return failedRecord(context, 'failed', lost);
       }
       const result = findResult(panel);
       if (ok && result) {

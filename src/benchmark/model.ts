@@ -93,7 +93,7 @@ export class BenchmarkModel extends VDomModel {
    */
   get progressElsewhere(): string | null {
     return this._progressFor !== this._notebook && this.progress.length
-      ? this._progressPath
+      ? (this._progressFor?.context.path ?? '')
       : null;
   }
 
@@ -131,7 +131,6 @@ export class BenchmarkModel extends VDomModel {
       this._profile = profile;
     }
     this._progressFor = this._notebook;
-    this._progressPath = this._notebook?.context.path ?? '';
     this._progress = devices.map(device => ({
       device,
       state: 'waiting',
@@ -182,6 +181,5 @@ export class BenchmarkModel extends VDomModel {
   private _unselected = new Set<string>();
   private _progress: IDeviceProgress[] = [];
   private _progressFor: NotebookPanel | null = null;
-  private _progressPath = '';
   private _message = '';
 }

@@ -351,8 +351,7 @@ export function renderChartSvg(
         `<text class="jp-DeviceBench-chart-note jp-DeviceBench-chart-muted" x="${LABEL_X + INDENT}" y="${row.y}" font-style="italic" fill="currentColor" fill-opacity="0.75">${e(row.label)}</text>`
       );
     } else {
-      const series =
-        row.series === 'reference' ? 'reference' : row.cpu ? 'cpu' : 'runs';
+      const series = barSeries(row);
       out.push(
         `<g class="jp-DeviceBench-chart-row"><title>${e(row.title)}</title>`,
         `<text class="jp-DeviceBench-chart-label" x="${LABEL_X + INDENT}" y="${row.y}" fill="currentColor">${e(row.label)}</text>`,
@@ -390,6 +389,17 @@ const STANDALONE_STYLE = [
   `.jp-DeviceBench-chart-bar-cpu{fill:${PALETTE.cpu}}`,
   `.jp-DeviceBench-chart-bar-reference{fill:${PALETTE.reference};fill-opacity:0.35;stroke:${PALETTE.reference};stroke-dasharray:3 2}`
 ].join('');
+
+/**
+ * Which series, and so which colour, a bar belongs to: accelerator runs, CPU
+ * runs or the published figures.
+ */
+export function barSeries(row: IChartRow): 'runs' | 'cpu' | 'reference' {
+  if (row.series === 'reference') {
+    return 'reference';
+  }
+  return row.cpu ? 'cpu' : 'runs';
+}
 
 function barClass(series: 'runs' | 'cpu' | 'reference'): string {
   return series === 'runs'

@@ -3,16 +3,12 @@
  * change, for the panel's "Recorded runs" section.
  */
 import { VDomModel } from '@jupyterlab/apputils';
-import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
 import { METADATA_KEY } from '../tokens';
 import type { IReadResult } from './types';
 import { readDeviceBench } from './validate';
 
 export class RecordedRunsModel extends VDomModel {
-  get notebook(): NotebookPanel | null {
-    return this._notebook;
-  }
-
   /**
    * The runs recorded in the followed notebook: valid runs, invalid entries
    * and problems, never dropped silently.
@@ -39,9 +35,12 @@ export class RecordedRunsModel extends VDomModel {
     if (panel === this._notebook) {
       return;
     }
-    this._notebook?.model?.metadataChanged.disconnect(this._read, this);
+    this._notebook?.model?.metadataChanged.disconnect(
+      this._onMetadataChanged,
+      this
+    );
     this._notebook = panel;
-    panel?.model?.metadataChanged.connect(this._read, this);
+    panel?.model?.metadataChanged.connect(this._onMetadataChanged, this);
     this._read();
   }
 
@@ -51,6 +50,13 @@ export class RecordedRunsModel extends VDomModel {
     }
     this.setNotebook(null);
     super.dispose();
+  }
+
+  private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
+    // Other keys (kernelspec, language_info, …) change as kernels start.
+    if (change.key === METADATA_KEY) {
+      this._read();
+    }
   }
 
   private _read(): void {

@@ -2,7 +2,8 @@
  * The panel's "Recorded runs" section: the runs in the followed notebook's
  * metadata as a table and a bar chart (with the published figures as an
  * optional series), and the export buttons. React escapes every text; the
- * chart is drawn as React SVG elements from `layoutChart`.
+ * chart is `layoutChart`'s rows drawn as HTML bars sized in percent, so that
+ * they fit the sidebar (the exported SVG keeps the fixed-width layout).
  *
  * A section of its own, so that the benchmark's progress (twice a second
  * during a run) does not re-render the table and the chart.
@@ -10,21 +11,11 @@
 import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { type IChartRow, layoutChart } from './chart';
+import { barSeries, type IChartRow, layoutChart } from './chart';
 import { displayText } from './escape';
 import { formatAccuracy, formatRate, formatSeconds } from './format';
 import { mergeRuns } from './merge';
 import type { RecordedRunsModel } from './model';
-
-/**
- * Which colour a bar takes: accelerator runs, CPU runs, published figures.
- */
-function barSeries(row: IChartRow): 'runs' | 'cpu' | 'reference' {
-  if (row.series === 'reference') {
-    return 'reference';
-  }
-  return row.cpu ? 'cpu' : 'runs';
-}
 
 /**
  * A bar's length as a percentage of the longest possible one.

@@ -46,6 +46,8 @@ describe('RecordedRunsModel', () => {
     model.setNotebook(panel);
     let changes = 0;
     model.stateChanged.connect(() => changes++);
+    empty.setMetadata('kernelspec', { name: 'python3' });
+    expect(changes).toBe(0);
     empty.setMetadata(METADATA_KEY, {
       schema_version: 1,
       runs: [{ id: 'broken' }]
