@@ -493,7 +493,7 @@ export class BenchmarkDriver {
       await waitForKernel(session, timeout, stop);
       setDeviceCell(model, context.device, context.deviceName ?? '');
       setParametersCell(model, params);
-      // Let the browser render the edited cells before "Run All" marks and
+      // Let the browser render the edited cells before running marks and
       // clears every cell: two separate main-thread tasks instead of one long
       // one.
       await yieldToBrowser();
@@ -508,7 +508,13 @@ export class BenchmarkDriver {
       emit('running');
       let ok = false;
       try {
-        ok = await NotebookActions.runAll(panel.content, session);
+        // Every cell, as "Run All" does, but the active cell stays where the
+        // user left it: the notebook does not jump to its last cell.
+        ok = await NotebookActions.runCells(
+          panel.content,
+          panel.content.widgets,
+          session
+        );
       } catch (error) {
         ok = false;
         if (!lost && !this._cancelled) {

@@ -63,11 +63,16 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
         <table className="jp-DeviceBench-runs">
           <thead>
             <tr>
-              <th scope="col">{trans.__('Device')}</th>
-              <th scope="col">{trans.__('Profile')}</th>
-              <th scope="col">{trans.__('Seconds')}</th>
-              <th scope="col">{trans.__('Samples/s')}</th>
-              <th scope="col">{trans.__('Accuracy')}</th>
+              <th scope="col">{trans.__('Device, profile')}</th>
+              <th scope="col" className="jp-DeviceBench-number">
+                {trans.__('Train seconds')}
+              </th>
+              <th scope="col" className="jp-DeviceBench-number">
+                {trans.__('Samples per second')}
+              </th>
+              <th scope="col" className="jp-DeviceBench-number">
+                {trans.__('Accuracy')}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -79,15 +84,23 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
                   `${run.machine_label} · ${run.device_name ?? ''}`
                 )}
               >
-                <td>{displayText(run.device, 40)}</td>
-                <td>{displayText(run.profile, 40)}</td>
                 <td>
+                  {displayText(run.device, 40)}
+                  <div className="jp-DeviceBench-runProfile">
+                    {displayText(run.profile, 40)}
+                  </div>
+                </td>
+                <td className="jp-DeviceBench-number">
                   {run.status === 'ok'
                     ? formatSeconds(run.train_seconds)
                     : displayText(run.status, 20)}
                 </td>
-                <td>{formatRate(run.samples_per_second)}</td>
-                <td>{formatAccuracy(run.accuracy)}</td>
+                <td className="jp-DeviceBench-number">
+                  {formatRate(run.samples_per_second)}
+                </td>
+                <td className="jp-DeviceBench-number">
+                  {formatAccuracy(run.accuracy)}
+                </td>
               </tr>
             ))}
             {recorded.invalid.map(entry => (
@@ -95,7 +108,7 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
                 key={`invalid-${entry.index}`}
                 className="jp-DeviceBench-invalid"
               >
-                <td colSpan={5}>
+                <td colSpan={4}>
                   {trans.__(
                     'Invalid entry %1: %2',
                     entry.index,
