@@ -567,7 +567,7 @@ def _mps_entry(doc: Doc) -> Doc | None:
     if not (mps["built"] or doc["python"]["os"] == "Darwin"):
         return None
     model = doc["cpu"]["model"] or ""
-    name = f"{model} GPU" if model.startswith("Apple") else "Apple GPU (Metal)"
+    name = f"{model} GPU" if model.startswith("Apple") else "Metal GPU (MPS)"
     if mps["available"]:
         detail = f"Metal Performance Shaders, macOS {mps['macos_version'] or '?'}"
     elif not mps["built"]:
@@ -705,11 +705,15 @@ def _cuda_unavailable_diagnostic(doc: Doc) -> Doc:
         )
         return _diagnostic("cuda-unavailable", "error", message, fix)
     driver_v, build_v = _version_tuple(driver), _version_tuple(build)
-    if driver_v is not None and build_v is not None and driver_v < build_v:
+    # Within one major version an older driver still runs the build (CUDA minor-version
+    # compatibility), so only an older major version explains a missing CUDA by itself.
+    if driver_v is not None and build_v is not None and driver_v[0] < build_v[0]:
         message = (
             f"{head}: the NVIDIA driver is too old. It supports CUDA up to {driver}, but this "
             f"torch was built for CUDA {build}."
         )
+        if cuda["init_warning"]:
+            message += f" torch reported: {cuda['init_warning']}"
         fix = (
             f"Update the NVIDIA driver to one that supports CUDA {build} or newer, or install a "
             f"torch build for CUDA {driver} or older: {_cuda_index_hint(doc)}."
@@ -720,6 +724,12 @@ def _cuda_unavailable_diagnostic(doc: Doc) -> Doc:
         fix = f"Check that the GPU is attached to this machine or container, {restart}."
         return _diagnostic("cuda-unavailable", "error", message, fix)
     message = f"{head} although an NVIDIA GPU was detected."
+    if driver_v is not None and build_v is not None and driver_v < build_v:
+        message += (
+            f" The driver supports CUDA up to {driver} and torch was built for CUDA {build}:"
+            " that should work (same major version), unless the driver is older than that"
+            " version's minimum."
+        )
     if cuda["init_warning"]:
         message += f" torch reported: {cuda['init_warning']}"
     fix = (
@@ -809,9 +819,13 @@ def _mps_diagnostics(doc: Doc) -> list[Doc]:
         )
     elif python["machine"] != "arm64":
         message = (
-            f"{head}: this Mac has an Intel ({python['machine']}) processor, not Apple silicon."
+            f"{head}: this Mac has an Intel ({python['machine']}) processor, not Apple silicon; "
+            "on an Intel Mac, MPS needs an AMD GPU."
         )
-        fix = "MPS needs Apple silicon (M1 or later); on this Mac the kernel will use the CPU."
+        fix = (
+            "MPS runs on Apple silicon (M1 or later), or on an Intel Mac with an AMD GPU and "
+            "macOS 12.3 or later; without one the kernel will use the CPU."
+        )
     else:
         message = f"{head} on this Apple silicon Mac (macOS {macos or 'unknown'})."
         fix = "Update torch and macOS to their latest versions, then restart the kernel."

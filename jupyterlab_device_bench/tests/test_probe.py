@@ -420,6 +420,23 @@ def test_fake_torch_cuda_unavailable_driver_too_old(fake_machine: FakeMachine) -
     assert "get_device_properties" not in torch.cuda.calls
 
 
+def test_fake_torch_cuda_unavailable_same_major_driver_is_not_blamed(
+    fake_machine: FakeMachine,
+) -> None:
+    # 12.2 runs a 12.4 build (minor-version compatibility): the cause is elsewhere.
+    torch = fake_torch_module(
+        cuda_build="12.4", arch_list=CUDA_12_ARCHS, init_warning="CUDA unknown error"
+    )
+    doc = fake_machine(torch, fake_nvml("12.2", ("NVIDIA A100",)))
+    found = diagnostic(doc, "cuda-unavailable")
+    assert found["severity"] == "error"
+    assert "too old" not in found["message"]
+    assert "although an NVIDIA GPU was detected" in found["message"]
+    assert "same major version" in found["message"]
+    assert "CUDA unknown error" in found["message"]
+    assert "nvidia-smi" in found["fix"]
+
+
 def test_fake_torch_cuda_driver_older_but_compatible(fake_machine: FakeMachine) -> None:
     torch = fake_torch_module(
         cuda_build="12.4",
@@ -566,7 +583,7 @@ def test_fake_torch_mps_available(fake_machine: FakeMachine) -> None:
     [
         ("arm64", "12.1", False, "macOS 12.1 is too old; MPS needs macOS 12.3 or later"),
         ("x86_64", "13.6", True, "running under Rosetta 2"),
-        ("x86_64", "13.6", False, "Intel (x86_64) processor, not Apple silicon"),
+        ("x86_64", "13.6", False, "Intel (x86_64) processor, not Apple silicon; on an Intel"),
         ("arm64", "14.4", False, "on this Apple silicon Mac (macOS 14.4)"),
     ],
     ids=["macos-too-old", "rosetta", "intel-mac", "unexplained"],

@@ -86,13 +86,24 @@ export function decodeProbeResult(result: unknown): IProbeReport {
 }
 
 /**
- * The language of a kernel, from its `kernel_info` reply (nothing executed).
+ * The language of a kernel, from its kernel spec (the server answers; a busy
+ * kernel does not delay it), else from its `kernel_info` reply. Nothing is
+ * executed either way.
  */
 export async function kernelLanguage(
   kernel: Kernel.IKernelConnection
 ): Promise<string> {
-  const info = await kernel.info;
-  return (info?.language_info?.name ?? '').toLowerCase();
+  let language: string | undefined;
+  try {
+    language = (await kernel.spec)?.language;
+  } catch {
+    language = undefined;
+  }
+  if (!language) {
+    const info = await kernel.info;
+    language = info?.language_info?.name;
+  }
+  return (language ?? '').toLowerCase();
 }
 
 /**
@@ -132,11 +143,19 @@ export class DeviceProbeService implements IDeviceProbe {
     this._generation.set(kernelId, (this._generation.get(kernelId) ?? 0) + 1);
   }
 
+  /**
+   * The number of kernels the service keeps anything about (for tests).
+   */
+  get size(): number {
+    return this._watched.size;
+  }
+
   probe(
     kernel: Kernel.IKernelConnection,
     options: IDeviceProbe.IProbeOptions = {}
   ): Promise<ProbeOutcome> {
     const id = kernel.id;
+    this._watch(kernel);
     if (options.force) {
       this.invalidate(id);
     }
@@ -173,9 +192,61 @@ export class DeviceProbeService implements IDeviceProbe {
       return;
     }
     this._isDisposed = true;
+    for (const kernel of this._watched.values()) {
+      kernel.statusChanged.disconnect(this._onKernelStatus, this);
+      kernel.disposed.disconnect(this._onKernelDisposed, this);
+    }
+    this._watched.clear();
     this._cache.clear();
     this._pending.clear();
+    this._generation.clear();
     Signal.clearData(this);
+  }
+
+  /**
+   * Follow a probed kernel, so that whatever restarts it (the panel, another
+   * notebook, the running-kernels list) makes its cached answer stale, and
+   * its entries go when its connection does.
+   */
+  private _watch(kernel: Kernel.IKernelConnection): void {
+    if (this._isDisposed || this._watched.get(kernel.id) === kernel) {
+      return;
+    }
+    const previous = this._watched.get(kernel.id);
+    if (previous) {
+      previous.statusChanged.disconnect(this._onKernelStatus, this);
+      previous.disposed.disconnect(this._onKernelDisposed, this);
+    }
+    this._watched.set(kernel.id, kernel);
+    kernel.statusChanged.connect(this._onKernelStatus, this);
+    kernel.disposed.connect(this._onKernelDisposed, this);
+  }
+
+  private _onKernelStatus(
+    kernel: Kernel.IKernelConnection,
+    status: Kernel.Status
+  ): void {
+    // A connection that did not restart the kernel itself sees only the new
+    // process's 'starting'.
+    if (
+      status === 'starting' ||
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'dead'
+    ) {
+      this.invalidate(kernel.id);
+    }
+  }
+
+  private _onKernelDisposed(kernel: Kernel.IKernelConnection): void {
+    if (this._watched.get(kernel.id) !== kernel) {
+      return;
+    }
+    kernel.statusChanged.disconnect(this._onKernelStatus, this);
+    this._watched.delete(kernel.id);
+    // A reply still on its way for this id is dropped by the generation
+    // check (the generation stays: one number per kernel ever probed).
+    this.invalidate(kernel.id);
   }
 
   private async _run(
@@ -230,7 +301,9 @@ export class DeviceProbeService implements IDeviceProbe {
     const timedOut = new PromiseDelegate<ProbeOutcome>();
     let timer: ReturnType<typeof setTimeout> | undefined;
     // The clock runs only once the kernel works on the probe: a kernel busy
-    // with a long cell is "waiting", not "timed out".
+    // with a long cell (or one whose state this connection does not know
+    // yet, as when the page loads during a long cell) is "waiting", not
+    // "timed out".
     const startClock = () => {
       if (timer === undefined) {
         timer = setTimeout(() => {
@@ -242,7 +315,7 @@ export class DeviceProbeService implements IDeviceProbe {
         }, timeoutMs);
       }
     };
-    if (kernel.status !== 'busy') {
+    if (kernel.status === 'idle') {
       startClock();
     }
     future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
@@ -302,6 +375,7 @@ export class DeviceProbeService implements IDeviceProbe {
   private _cache = new Map<string, ProbeOutcome>();
   private _pending = new Map<string, Promise<ProbeOutcome>>();
   private _generation = new Map<string, number>();
+  private _watched = new Map<string, Kernel.IKernelConnection>();
   private _expression: string;
   private _timeoutMs: number;
   private _isDisposed = false;

@@ -75,6 +75,28 @@ export class DevicePanelModel extends VDomModel {
   }
 
   /**
+   * Whether the panel is shown. The kernel is only asked while it is: the
+   * probe imports torch in the kernel, which no one should pay for (or have
+   * happen before their first cell) with the panel closed. Changes while it
+   * is hidden are caught up on when it is shown again.
+   */
+  get isActive(): boolean {
+    return this._active;
+  }
+
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (active && this._stale !== null) {
+      const force = this._stale;
+      this._stale = null;
+      void this.refresh(force);
+    }
+  }
+
+  /**
    * Follow another session (or none). Disconnects from the previous one first.
    */
   setSession(session: ISessionContext | null, isNotebook = false): void {
@@ -93,13 +115,15 @@ export class DevicePanelModel extends VDomModel {
       session.statusChanged.connect(this._onStatusChanged, this);
       session.disposed.connect(this._onSessionDisposed, this);
     }
-    void this.refresh(false);
+    this._update(false);
   }
 
   /**
-   * Probe the followed kernel; `force` ignores the cache.
+   * Probe the followed kernel; `force` ignores the cache. An explicit call
+   * probes even while the panel is hidden.
    */
   async refresh(force = true): Promise<void> {
+    this._stale = null;
     const request = ++this._request;
     const kernel = this._session?.session?.kernel ?? null;
     if (!kernel) {
@@ -117,7 +141,7 @@ export class DevicePanelModel extends VDomModel {
       this._apply(cached);
       return;
     }
-    this._setState(kernel.status === 'busy' ? 'waiting' : 'probing');
+    this._setState(kernel.status === 'idle' ? 'probing' : 'waiting');
     const started = performance.now();
     const outcome = await this._probe.probe(kernel, { force });
     // Drop the answer when another request or another kernel came since.
@@ -186,8 +210,24 @@ export class DevicePanelModel extends VDomModel {
     );
   }
 
+  /**
+   * Refresh now when the panel is shown, else when it is shown next.
+   */
+  private _update(force: boolean): void {
+    if (this._active) {
+      void this.refresh(force);
+      return;
+    }
+    this._stale = (this._stale ?? false) || force;
+    this._request++;
+    if (!this._currentKernel()) {
+      this._outcome = null;
+      this._setState(this._isStarting() ? 'starting' : 'no-kernel');
+    }
+  }
+
   private _onKernelChanged(): void {
-    void this.refresh(false);
+    this._update(false);
   }
 
   private _onStatusChanged(_: ISessionContext, status: Kernel.Status): void {
@@ -206,7 +246,7 @@ export class DevicePanelModel extends VDomModel {
         break;
       case 'idle':
         if (this._state === 'starting' || this._state === 'no-kernel') {
-          void this.refresh(false);
+          this._update(false);
         } else if (this._state === 'waiting') {
           this._setState('probing');
         } else if (
@@ -214,10 +254,10 @@ export class DevicePanelModel extends VDomModel {
           this._outcome?.kind === 'error' &&
           this._outcome.reason === 'aborted'
         ) {
-          void this.refresh(true);
+          this._update(true);
         } else if (this._state === 'no-torch' && this._sawBusy) {
           // The user may just have installed torch in a cell.
-          void this.refresh(true);
+          this._update(true);
         }
         this._sawBusy = false;
         break;
@@ -251,4 +291,10 @@ export class DevicePanelModel extends VDomModel {
   private _sawBusy = false;
   private _roundTripMs: number | null = null;
   private _aborted = 0;
+  private _active = false;
+  /**
+   * Whether a refresh is owed for when the panel is shown (and whether it
+   * must skip the cache), or null.
+   */
+  private _stale: boolean | null = null;
 }

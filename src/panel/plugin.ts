@@ -5,10 +5,10 @@ import type {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ILayoutRestorer } from '@jupyterlab/application';
+import { ILabShell, ILayoutRestorer } from '@jupyterlab/application';
 import { ICommandPalette, type ISessionContext } from '@jupyterlab/apputils';
-import { IConsoleTracker } from '@jupyterlab/console';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { type ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
+import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { chipIcon } from '../icons';
 import { SETTINGS_ID } from '../settings';
@@ -38,7 +38,8 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     ILayoutRestorer,
     ICommandPalette,
     INotebookTracker,
-    IConsoleTracker
+    IConsoleTracker,
+    ILabShell
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -47,7 +48,8 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
-    consoles: IConsoleTracker | null
+    consoles: IConsoleTracker | null,
+    labShell: ILabShell | null
   ): IDevicePanel => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new DevicePanelModel(probe);
@@ -83,6 +85,18 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     consoles?.currentChanged.connect((_, panel) => {
       if (panel) {
         follow(panel.sessionContext, false);
+      } else if (!model.isNotebook) {
+        follow(notebooks?.currentWidget?.sessionContext ?? null, true);
+      }
+    });
+    // A tracker only signals when its own current widget changes: going back
+    // from a console to the notebook that was current all along is seen here.
+    labShell?.currentChanged.connect((_, args) => {
+      const widget = args.newValue;
+      if (widget && notebooks?.has(widget)) {
+        follow((widget as NotebookPanel).sessionContext, true);
+      } else if (widget && consoles?.has(widget)) {
+        follow((widget as ConsolePanel).sessionContext, false);
       }
     });
     if (notebooks?.currentWidget) {

@@ -5,6 +5,7 @@
 import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import type { IProbeReport } from '../tokens';
 import type { DevicePanelModel } from './model';
@@ -42,6 +43,27 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
     this._trans = options.trans;
     this._actions = options.actions;
     this.addClass('jp-DeviceBench-panel');
+  }
+
+  // The model asks the kernel only while the panel is shown.
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.model.setActive(this.isVisible);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.setActive(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.setActive(false);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.model.setActive(false);
+    super.onBeforeDetach(msg);
   }
 
   protected render(): React.ReactElement {
@@ -235,10 +257,21 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
           {report.diagnostics.map(d => (
             <li
               key={d.code}
-              className={`jp-DeviceBench-diagnostic jp-DeviceBench-status-${d.severity}`}
+              className={`jp-DeviceBench-status jp-DeviceBench-status-${d.severity} jp-DeviceBench-diagnostic`}
               data-code={d.code}
+              data-severity={d.severity}
             >
-              <p className="jp-DeviceBench-diagnosticMessage">{d.message}</p>
+              <p className="jp-DeviceBench-diagnosticMessage">
+                {/* Severity in words too, not by colour alone. */}
+                <span className="jp-DeviceBench-severity">
+                  {d.severity === 'error'
+                    ? trans.__('Problem:')
+                    : d.severity === 'warning'
+                      ? trans.__('Warning:')
+                      : trans.__('Note:')}
+                </span>{' '}
+                {d.message}
+              </p>
               {d.fix ? (
                 <p className="jp-DeviceBench-diagnosticFix">{d.fix}</p>
               ) : null}

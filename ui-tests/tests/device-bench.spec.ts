@@ -157,6 +157,18 @@ test.describe('device panel', () => {
     const missing = page.locator(`${PANEL} [data-code="torch-missing"]`);
     await expect(missing).toBeVisible({ timeout: 60_000 });
     await expect(missing).toContainText('-m pip install torch');
+    // An error looks like one: in words, and with the theme's error colour.
+    await expect(missing).toHaveAttribute('data-severity', 'error');
+    await expect(missing).toContainText('Problem:');
+    const colours = await missing.evaluate(node => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--jp-error-color1)';
+      node.appendChild(probe);
+      const expected = getComputedStyle(probe).color;
+      probe.remove();
+      return { border: getComputedStyle(node).borderLeftColor, expected };
+    });
+    expect(colours.border).toBe(colours.expected);
     await expect(page.locator(`${PANEL} .jp-DeviceBench-device`)).toHaveCount(
       0
     );

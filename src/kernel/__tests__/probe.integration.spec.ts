@@ -193,6 +193,50 @@ describe('kernel probe against a real kernel', () => {
     service.dispose();
   });
 
+  it('answers a connection made while a long cell runs, without timing out', async () => {
+    const service = new DeviceProbeService();
+    const sleeper = kernel.requestExecute({
+      code: 'import time; time.sleep(3)'
+    });
+    await waitFor(() => kernel.status === 'busy');
+    // As when the page loads during a long cell: this connection's
+    // kernel_info is answered only once the cell ends.
+    const late = kernels.connectTo({ model: kernel.model });
+    try {
+      const outcome = await service.probe(late, { timeoutMs: 1500 });
+      await sleeper.done;
+      expect(outcome.kind).toBe('ready');
+    } finally {
+      sleeper.dispose();
+      late.dispose();
+      service.dispose();
+    }
+  });
+
+  it('forgets a kernel restarted by someone else, and one that is gone', async () => {
+    const service = new DeviceProbeService();
+    const other = kernels.connectTo({ model: kernel.model });
+    try {
+      expect((await service.probe(other)).kind).toBe('ready');
+      expect(service.cached(other.id)?.kind).toBe('ready');
+      // Restarted through another connection (the running-kernels list, say).
+      // That connection sees the new process say 'starting', then 'idle'.
+      const seen: string[] = [];
+      other.statusChanged.connect((_, status) => seen.push(status));
+      await kernel.restart();
+      await waitFor(() => seen.includes('starting') && other.status === 'idle');
+      expect(service.cached(other.id)).toBeUndefined();
+      expect((await service.probe(other)).kind).toBe('ready');
+      expect(service.size).toBe(1);
+      other.dispose();
+      expect(service.cached(kernel.id)).toBeUndefined();
+      expect(service.size).toBe(0);
+    } finally {
+      other.dispose();
+      service.dispose();
+    }
+  });
+
   it('recognises a non-Python kernel without executing anything', async () => {
     const service = new DeviceProbeService();
     const echo = await kernels.startNew({ name: 'echo' });
@@ -235,6 +279,28 @@ describe('kernel probe against a real kernel', () => {
       await context.ready;
       const sessionKernel = context.session!.kernel!;
       await sessionKernel.info;
+      // While the panel is hidden, nothing is asked of the kernel.
+      const executed: string[] = [];
+      const count = (_: unknown, args: Kernel.IAnyMessageArgs) => {
+        if (
+          args.direction === 'send' &&
+          args.msg.header.msg_type === 'execute_request'
+        ) {
+          executed.push(args.msg.header.msg_id);
+        }
+      };
+      sessionKernel.anyMessage.connect(count);
+      model.setSession(context, true);
+      await new Promise(resolve => setTimeout(resolve, 1000));
+      expect(executed).toEqual([]);
+      expect(model.report).toBeNull();
+      model.setActive(true);
+      await waitFor(() => model.state === 'ready');
+      expect(executed).toHaveLength(1);
+      sessionKernel.anyMessage.disconnect(count);
+      model.setSession(null);
+      probe.invalidate(sessionKernel.id);
+
       // A long cell is running when the panel starts following the kernel.
       const cell = sessionKernel.requestExecute({
         code: 'import time; time.sleep(2)'
