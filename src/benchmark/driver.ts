@@ -56,6 +56,53 @@ export class BenchmarkBusyError extends Error {
 }
 
 /**
+ * A record could not be written to the notebook (the save failed, the file
+ * was moved or its metadata on disk is malformed). The run stops there;
+ * `records` holds every record of the run, the unsaved one last.
+ */
+export class RecordNotSavedError extends Error {
+  constructor(
+    readonly device: string,
+    readonly reason: string,
+    readonly records: PartialJSONObject[],
+    readonly inNotebook: boolean
+  ) {
+    super(
+      `The record for ${device} could not be saved: ${reason}` +
+        (inNotebook
+          ? ' It is in the open notebook: save the notebook to keep it.'
+          : '')
+    );
+    this.name = 'RecordNotSavedError';
+  }
+
+  /**
+   * The record that could not be saved.
+   */
+  get record(): PartialJSONObject {
+    return this.records[this.records.length - 1];
+  }
+}
+
+/**
+ * Whether the notebook's metadata holds the record (by id).
+ */
+function recordedIn(
+  model: NotebookPanel['context']['model'],
+  record: PartialJSONObject
+): boolean {
+  const meta = model.getMetadata(METADATA_KEY) as
+    { runs?: unknown } | undefined;
+  const runs = Array.isArray(meta?.runs) ? meta.runs : [];
+  return runs.some(
+    run =>
+      !!run &&
+      typeof run === 'object' &&
+      (run as { id?: unknown }).id === record.id
+  );
+}
+
+/**
  * What the progress display of the notebook reports.
  */
 export interface IProgress {
@@ -383,13 +430,29 @@ export class BenchmarkDriver {
           emit
         );
         records.push(record);
-        await this._record(
-          panel,
-          path.value,
-          record,
-          options.history ?? DEFAULT_HISTORY
-        );
+        let notSaved: RecordNotSavedError | null = null;
+        try {
+          await this._record(
+            panel,
+            path.value,
+            record,
+            options.history ?? DEFAULT_HISTORY
+          );
+        } catch (error) {
+          notSaved = new RecordNotSavedError(
+            device,
+            String((error as Error)?.message ?? error),
+            records,
+            !panel.context.isDisposed && recordedIn(panel.context.model, record)
+          );
+        }
+        // Shown in the panel either way: a figure that could not be saved
+        // is still a figure.
         emit('recorded', { record });
+        if (notSaved) {
+          // The next record would go the same way: stop here.
+          throw notSaved;
+        }
         if (panel.isDisposed) {
           break;
         }
@@ -573,7 +636,7 @@ export class BenchmarkDriver {
       return;
     }
     if (!this._contents) {
-      return;
+      throw new Error('the notebook was closed.');
     }
     const file = await this._contents.get(path, {
       type: 'notebook',

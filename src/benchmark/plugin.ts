@@ -14,7 +14,10 @@ import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type { PartialJSONObject } from '@lumino/coreutils';
+import type {
+  PartialJSONObject,
+  ReadonlyPartialJSONObject
+} from '@lumino/coreutils';
 import { chipIcon } from '../icons';
 import { BENCHMARK_NOTEBOOK } from '../kernel/_generated/sources';
 import type { IProbeDevice } from '../kernel/types';
@@ -26,7 +29,12 @@ import {
   IDeviceProbe,
   TRANSLATION_DOMAIN
 } from '../tokens';
-import { BenchmarkBusyError, BenchmarkDriver, PROFILES } from './driver';
+import {
+  BenchmarkBusyError,
+  BenchmarkDriver,
+  PROFILES,
+  RecordNotSavedError
+} from './driver';
 import { progressRendererFactory, resultRendererFactory } from './mime';
 import { BenchmarkModel, isBenchmarkNotebook } from './model';
 import { defaultMachineLabel } from './record';
@@ -41,7 +49,8 @@ const NOTEBOOK_NAME = 'mnist_bench';
  * What run-benchmark returns to other extensions and tests.
  */
 export type RunBenchmarkResult =
-  { ok: true; records: PartialJSONObject[] } | { ok: false; error: string };
+  | { ok: true; records: PartialJSONObject[] }
+  | { ok: false; error: string; records?: PartialJSONObject[] };
 
 /**
  * A free path for a copy of the notebook in `dir`: never overwrite.
@@ -96,6 +105,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     });
     const model = new BenchmarkModel(driver);
     const settings = { profile: 'seed', history: 50, machineLabel: '' };
+    let starting = false;
     followSettings(settingRegistry, loaded => {
       settings.profile = loaded.get('defaultProfile').composite as string;
       settings.history = loaded.get('historySize').composite as number;
@@ -210,59 +220,78 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () =>
         !driver.isRunning && isBenchmarkNotebook(notebooks.currentWidget),
       execute: async args => {
-        if (driver.isRunning) {
+        if (driver.isRunning || starting) {
           return fail(new BenchmarkBusyError().message);
         }
-        const panel = notebooks.currentWidget;
-        if (!panel || !isBenchmarkNotebook(panel)) {
-          return fail(
-            trans.__(
-              'Open the benchmark notebook first (Open MNIST Device Benchmark).'
-            )
-          );
-        }
-        await panel.context.ready;
-        await panel.sessionContext.ready;
-        const kernel = panel.sessionContext.session?.kernel;
-        let report = null;
-        if (kernel && probe) {
-          const outcome =
-            probe.cached(kernel.id) ?? (await probe.probe(kernel));
-          report = outcome.kind === 'ready' ? outcome.report : null;
-        }
-        const available = (report?.devices ?? []).filter(d => d.available);
-        const devices = Array.isArray(args.devices)
-          ? (args.devices as unknown[]).map(String)
-          : available.map(d => d.id);
-        if (!devices.length) {
-          return fail(
-            trans.__('This kernel reports no device PyTorch can use.')
-          );
-        }
-        const profile =
-          typeof args.profile === 'string' ? args.profile : settings.profile;
-        const params = (args.params ?? {}) as Record<string, ParameterValue>;
-        const deviceNames = Object.fromEntries(
-          available.map(d => [d.id, d.name])
-        );
-        model.setNotebook(panel);
-        model.start(devices, profile);
+        // Taken before the first await: a second call meanwhile is refused
+        // here, and does not touch the progress of this one.
+        starting = true;
         try {
-          const records = await driver.run(panel, {
-            devices,
-            profile,
-            params,
-            deviceNames,
-            history: settings.history,
-            machineLabel: settings.machineLabel || defaultMachineLabel(report)
-          });
-          return { ok: true, records } satisfies RunBenchmarkResult;
-        } catch (error) {
-          model.start([]);
-          return fail((error as Error).message);
+          return await runBenchmark(args);
+        } finally {
+          starting = false;
         }
       }
     });
+
+    const runBenchmark = async (
+      args: ReadonlyPartialJSONObject
+    ): Promise<RunBenchmarkResult> => {
+      const panel = notebooks.currentWidget;
+      if (!panel || !isBenchmarkNotebook(panel)) {
+        return fail(
+          trans.__(
+            'Open the benchmark notebook first (Open MNIST Device Benchmark).'
+          )
+        );
+      }
+      await panel.context.ready;
+      await panel.sessionContext.ready;
+      const kernel = panel.sessionContext.session?.kernel;
+      let report = null;
+      if (kernel && probe) {
+        const outcome = probe.cached(kernel.id) ?? (await probe.probe(kernel));
+        report = outcome.kind === 'ready' ? outcome.report : null;
+      }
+      const available = (report?.devices ?? []).filter(d => d.available);
+      const devices = Array.isArray(args.devices)
+        ? (args.devices as unknown[]).map(String)
+        : available.map(d => d.id);
+      if (!devices.length) {
+        return fail(trans.__('This kernel reports no device PyTorch can use.'));
+      }
+      const profile =
+        typeof args.profile === 'string' ? args.profile : settings.profile;
+      const params = (args.params ?? {}) as Record<string, ParameterValue>;
+      const deviceNames = Object.fromEntries(
+        available.map(d => [d.id, d.name])
+      );
+      model.setNotebook(panel);
+      model.start(devices, profile);
+      try {
+        const records = await driver.run(panel, {
+          devices,
+          profile,
+          params,
+          deviceNames,
+          history: settings.history,
+          machineLabel: settings.machineLabel || defaultMachineLabel(report)
+        });
+        return { ok: true, records } satisfies RunBenchmarkResult;
+      } catch (error) {
+        if (error instanceof RecordNotSavedError) {
+          // The devices that ran stay shown; the unsaved record is logged
+          // whole, so that its figures are not lost with the message.
+          console.error(
+            'jupyterlab-device-bench: unsaved record',
+            JSON.stringify(error.record)
+          );
+          return { ...fail(error.message), records: error.records };
+        }
+        model.start([]);
+        return fail((error as Error).message);
+      }
+    };
 
     app.commands.addCommand(CommandIDs.cancelBenchmark, {
       label: trans.__('Cancel Benchmark'),

@@ -137,14 +137,42 @@ export function recordParams(
   return out;
 }
 
+// A quoted path runs to its closing quote, spaces included ('/Users/Jo Do/x').
+const QUOTED_PATH =
+  /(['"])((?:~|\.{1,2})?\/(?!\/)[^'"\r\n]*|[A-Za-z]:[\\/][^'"\r\n]*|\\\\[^'"\r\n]*)\1/g;
+// Bare absolute POSIX paths (not the // of URLs, not 1/2), ~, ./ and ../
+// paths, Windows paths (also with the doubled backslashes of a Python repr)
+// and UNC paths; as jupyterlab_device_bench/records.py's _PATH.
+const BARE_PATH =
+  /(?<![\w:/.\\~…])(?:~|\.{1,2})?\/[^\s'"`<>|,;()[\]{}]+|(?<!\w)[A-Za-z]:\\[^\s'"`<>|,;()[\]{}]*|\\\\[^\s'"`<>|,;()[\]{}]+/g;
+
+function scrubPath(path: string): string {
+  const trailing = /[.:]*$/.exec(path)?.[0] ?? '';
+  const text = path.slice(0, path.length - trailing.length);
+  if (!text || ['/', '~/', './', '../'].includes(text)) {
+    return path;
+  }
+  const base =
+    text
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]+/)
+      .pop() ?? '';
+  return (
+    (base && !/^[A-Za-z]:$/.test(base) ? `…/${base}` : '<path>') + trailing
+  );
+}
+
 /**
- * Remove file paths from an error message (privacy: no paths in notebooks).
+ * Reduce file paths in an error message to their base names, `…/x.gz`, as
+ * the headless runner does (privacy: no user or folder names in notebooks).
  */
 export function stripPaths(message: string): string {
-  return message.replace(
-    /(?:[A-Za-z]:)?(?:[\\/][^\s\\/'"]+){2,}[\\/]?/g,
-    '<path>'
-  );
+  return message
+    .replace(
+      QUOTED_PATH,
+      (_, quote: string, path: string) => quote + scrubPath(path) + quote
+    )
+    .replace(BARE_PATH, path => scrubPath(path));
 }
 
 /**

@@ -21,7 +21,8 @@ import { METADATA_KEY } from '../../tokens';
 import {
   BenchmarkBusyError,
   BenchmarkDriver,
-  type IDriverEvent
+  type IDriverEvent,
+  RecordNotSavedError
 } from '../driver';
 
 const NOTEBOOK = JSON.parse(
@@ -266,6 +267,54 @@ describe('benchmark driver against a real kernel', () => {
     } finally {
       driver.dispose();
       await close(panel);
+    }
+  }, 300_000);
+
+  it('stops with the figures in hand when a record cannot be saved', async () => {
+    const name = 'driver-unsaved.ipynb';
+    const panel = await openNotebook(name);
+    const context = panel.context;
+    const sessionId = context.sessionContext.session!.id;
+    const driver = new BenchmarkDriver({ contents: manager.contents });
+    let closed = false;
+    driver.changed.connect((_, event) => {
+      if (!closed && event.phase === 'running' && event.progress) {
+        // Closed mid-run, and the file deleted: the cancelled record has
+        // nowhere to go.
+        closed = true;
+        void manager.contents.delete(name).then(() => {
+          panel.dispose();
+          context.dispose();
+        });
+      }
+    });
+    try {
+      const error = await driver
+        .run(panel, {
+          devices: ['cpu', 'cpu'],
+          profile: 'quick',
+          params: { ...SMALL, epochs: 3, repeat_to: 8192 },
+          machineLabel: 'm'
+        })
+        .then(
+          () => null,
+          (reason: unknown) => reason
+        );
+      expect(error).toBeInstanceOf(RecordNotSavedError);
+      const notSaved = error as RecordNotSavedError;
+      // The run stopped there, and says so; the record is in hand.
+      expect(notSaved.records).toHaveLength(1);
+      expect(notSaved.record.status).toBe('cancelled');
+      expect(notSaved.device).toBe('cpu');
+      expect(notSaved.inNotebook).toBe(false);
+      expect(notSaved.message).toMatch(/could not be saved/);
+      expect(driver.isRunning).toBe(false);
+    } finally {
+      driver.dispose();
+      if (!context.isDisposed) {
+        context.dispose();
+      }
+      await manager.sessions.shutdown(sessionId);
     }
   }, 300_000);
 

@@ -67,6 +67,30 @@ describe('run records', () => {
     );
   });
 
+  it.each([
+    [
+      "PermissionError: [Errno 13] Permission denied: 'C:\\\\Users\\\\alice\\\\data\\\\t10k.gz'",
+      "PermissionError: [Errno 13] Permission denied: '…/t10k.gz'"
+    ],
+    [
+      "FileNotFoundError: [Errno 2] No such file or directory: '/Users/John Smith/mnist/x.gz'",
+      "FileNotFoundError: [Errno 2] No such file or directory: '…/x.gz'"
+    ],
+    [
+      'OSError: "~/work/alice notes/data" is not a folder.',
+      'OSError: "…/data" is not a folder.'
+    ],
+    ['no data in /home/bob/data/mnist.', 'no data in …/mnist.'],
+    ['share \\\\server\\bob\\x.gz', 'share …/x.gz'],
+    [
+      'see https://pytorch.org/get-started/locally/',
+      'see https://pytorch.org/get-started/locally/'
+    ],
+    ['ratio 1/2 and /', 'ratio 1/2 and /']
+  ])('reduces paths to base names: %s', (message, expected) => {
+    expect(stripPaths(message)).toBe(expected);
+  });
+
   it('keeps only the base name of path-like parameters', () => {
     expect(
       recordParams({
