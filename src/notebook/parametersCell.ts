@@ -119,7 +119,15 @@ export function setParametersCell(
   const source = parametersSource(params, allowed);
   const index = findTaggedCell(model, INJECTED_PARAMETERS_TAG);
   if (index >= 0) {
-    model.sharedModel.getCell(index).setSource(source);
+    const cell = model.sharedModel.getCell(index);
+    // Only a code cell after the parameters cell can override them: code
+    // written anywhere else would be recorded but have no effect.
+    if (cell.cell_type !== 'code' || index < parametersIndex) {
+      throw new InvalidParameterError(
+        `The cell tagged "${INJECTED_PARAMETERS_TAG}" must be a code cell after the "parameters" cell; remove its tag or move it (nothing was changed).`
+      );
+    }
+    cell.setSource(source);
     return index;
   }
   model.sharedModel.insertCell(parametersIndex + 1, {

@@ -61,6 +61,26 @@ describe('parameters cell', () => {
     );
     expect(cells[2].getSource()).toBe('train()');
   });
+
+  it.each([
+    ['a markdown cell after the parameters', 'markdown', 2],
+    ['a code cell above the parameters', 'code', 0]
+  ])(
+    'refuses an injected-parameters tag on %s, changing nothing',
+    (_, cellType, index) => {
+      const model = notebook();
+      model.sharedModel.insertCell(index, {
+        cell_type: cellType as 'markdown' | 'code',
+        source: 'old = 1',
+        metadata: { tags: ['injected-parameters'] }
+      });
+      const before = JSON.stringify(model.toJSON());
+      expect(() => setParametersCell(model, { epochs: 1 })).toThrow(
+        /must be a code cell after the "parameters" cell/
+      );
+      expect(JSON.stringify(model.toJSON())).toBe(before);
+    }
+  );
 });
 
 describe('metadata runs', () => {
