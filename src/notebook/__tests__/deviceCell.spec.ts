@@ -182,6 +182,23 @@ describe('setDeviceCell', () => {
     expect(model.getMetadata(METADATA_KEY)).toBeUndefined();
   });
 
+  it('refuses two tagged cells (a copied device cell), changing nothing', () => {
+    const model = notebook([
+      { source: 'device = "cpu"', tags: [DEVICE_CELL_TAG] },
+      { source: 'a = 1' },
+      { source: 'device = "cpu"', tags: [DEVICE_CELL_TAG] }
+    ]);
+    expect(() => setDeviceCell(model, 'cuda:0')).toThrow(
+      /2 cells are tagged "device-bench-device"/
+    );
+    expect(sources(model)).toEqual([
+      'device = "cpu"',
+      'a = 1',
+      'device = "cpu"'
+    ]);
+    expect(model.getMetadata(METADATA_KEY)).toBeUndefined();
+  });
+
   it('leaves the notebook unchanged for an invalid device', () => {
     const model = notebook([{ source: 'a = 1' }]);
     expect(() => setDeviceCell(model, 'cuda:0\nimport os')).toThrow(
