@@ -1,14 +1,16 @@
 """``python -m jupyterlab_device_bench run ...``: the benchmark notebook, headless.
 
 See docs/headless.md. Exit status: 0 every device ran, 1 a device failed, 2 the command was
-refused (nothing ran, nothing was written), 130 interrupted (Ctrl-C or SIGTERM; the runs so far
-and a ``cancelled`` record for the current device are written).
+refused (nothing ran, nothing was written), 3 the output could not be written (the run stopped;
+the records not written are printed on standard error), 130 interrupted (Ctrl-C or SIGTERM; the
+runs so far and a ``cancelled`` record for the current device are written).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import sys
 import threading
@@ -116,8 +118,32 @@ def _print_err(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def _interrupted(summary: runner.RunSummary) -> str:
+    """What an interrupt that stopped the command left behind, truthfully."""
+    if summary.written:
+        return (
+            f"interrupted: {summary.written} run record(s) of this command were written to "
+            f"{summary.output} (metadata.device_bench.runs: {summary.runs_kept} kept)"
+        )
+    if summary.started:
+        return f"interrupted: nothing was written to {summary.output}"
+    return "interrupted: no device was run and nothing was written"
+
+
+def _not_written(summary: runner.RunSummary) -> list[str]:
+    """The write failure on standard error, with the records it would have saved."""
+    lines = [
+        f"error: cannot write the output notebook {summary.output}: {summary.write_error}",
+        f"the run stopped; {len(summary.unwritten)} run record(s) are NOT in the output. "
+        "They follow, one JSON object per line:",
+    ]
+    lines += [json.dumps(record) for record in summary.unwritten]
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    summary = runner.RunSummary(output=args.output)
     try:
         options = runner.RunOptions(
             devices=args.devices,
@@ -130,14 +156,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             history=args.history,
         )
         with _sigterm_as_interrupt():
-            summary = runner.run(options, report=_print, progress=_print_err)
+            runner.run(options, report=_print, progress=_print_err, summary=summary)
     except runner.RunnerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("nothing was run and nothing was written", file=sys.stderr)
         return runner.EXIT_USAGE
-    except KeyboardInterrupt:  # before the first device started
-        print("interrupted: nothing was run and nothing was written", file=sys.stderr)
-        return runner.EXIT_CANCELLED
+    except KeyboardInterrupt:  # before the first device started, or escaping the run
+        summary.cancelled = True
+        for line in _not_written(summary) if summary.write_error is not None else []:
+            _print_err(line)
+        _print_err(_interrupted(summary))
+        return summary.exit_code
+    if summary.write_error is not None:
+        for line in _not_written(summary):
+            _print_err(line)
     _print(runner.summary_line(summary))
     return summary.exit_code
 

@@ -6,8 +6,8 @@ same records with ``source: "jupyterlab"``; the headless runner writes ``source:
 
 Nothing here touches the network, kernels or files other than the bundled schemas. Records
 hold no paths, host names or user names: error messages and parameter values go through
-:func:`scrub` / :func:`public_params`, and the default machine label is built from CPU and GPU
-model names only.
+:func:`scrub` / :func:`public_params`, and the default machine label is built from the CPU and
+device model names of a probe document only.
 """
 
 from __future__ import annotations
@@ -159,28 +159,42 @@ def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # Absolute POSIX paths (not the // of URLs, not 1/2), ~ paths, ./ and ../ paths, Windows paths.
 _PATH = re.compile(
-    r"""(?<![\w:/.\\~])(?:~|\.{1,2})?/[^\s'"`<>|,;()\[\]{}]+"""
+    r"""(?<![\w:/.\\~…])(?:~|\.{1,2})?/[^\s'"`<>|,;()\[\]{}]+"""
     r"""|(?<![\w])[A-Za-z]:\\[^\s'"`<>|,;()\[\]{}]*"""
     r"""|\\\\[^\s'"`<>|,;()\[\]{}]+"""
 )
 
 
-def _replace_path(match: re.Match[str]) -> str:
-    text = match.group(0)
-    trailing = ""
-    while text and text[-1] in ".:":
-        trailing = text[-1] + trailing
-        text = text[:-1]
+# A quoted path runs to its closing quote, spaces included ('/Users/Jo Do/x'), as
+# src/benchmark/record.ts's QUOTED_PATH does.
+_QUOTED_PATH = re.compile(
+    r"""(['"])((?:~|\.{1,2})?/(?!/)[^'"\r\n]*|[A-Za-z]:[\\/][^'"\r\n]*|\\\\[^'"\r\n]*)\1"""
+)
+
+
+def _scrub_path(path: str) -> str:
+    text = path.rstrip(".:")
+    trailing = path[len(text) :]
     if not text or text in ("/", "~/", "./", "../"):
-        return match.group(0)
+        return path
     base = _base_name(text)
-    return ("…/" + base if base else "<path>") + trailing
+    return ("…/" + base if base and not re.fullmatch(r"[A-Za-z]:", base) else "<path>") + trailing
+
+
+def _replace_path(match: re.Match[str]) -> str:
+    return _scrub_path(match.group(0))
+
+
+def _replace_quoted_path(match: re.Match[str]) -> str:
+    quote = match.group(1)
+    return quote + _scrub_path(match.group(2)) + quote
 
 
 def scrub(text: object, private_words: Iterable[str] = ()) -> str:
     """`text` without terminal colours, file paths (reduced to ``…/base-name``) or the given
     private words (host and user names), at most MAX_ERROR_CHARS characters."""
     result = _ANSI.sub("", str(text))
+    result = _QUOTED_PATH.sub(_replace_quoted_path, result)
     result = _PATH.sub(_replace_path, result)
     for word in sorted({w for w in private_words if w and len(w) >= 3}, key=len, reverse=True):
         result = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "<private>", result)
@@ -193,18 +207,37 @@ def scrub(text: object, private_words: Iterable[str] = ()) -> str:
 # --------------------------------------------------------------------------- machine label
 
 
-def default_machine_label(cpu_model: str | None, gpu_names: Iterable[str] = ()) -> str:
-    """A machine label from model names only: "AMD Ryzen 9 7950X + NVIDIA GeForce RTX 4090",
-    "Intel(R) Xeon(R) Processor", "… + 2 x NVIDIA H100 80GB HBM3"."""
-    cpu = re.sub(r"\s+", " ", cpu_model or "").strip() or "unknown CPU"
-    counts: dict[str, int] = {}
-    for name in gpu_names:
-        clean = re.sub(r"\s+", " ", str(name or "")).strip()
-        if clean:
-            counts[clean] = counts.get(clean, 0) + 1
-    gpus = ", ".join(name if n == 1 else f"{n} x {name}" for name, n in counts.items())
-    label = f"{cpu} + {gpus}" if gpus else cpu
-    return label[:MAX_LABEL_CHARS].strip()
+def _js_slice(text: str, length: int) -> str:
+    """``text.slice(0, length)`` as JavaScript counts: in UTF-16 code units (a character
+    outside the Basic Multilingual Plane counts twice; half of one is dropped)."""
+    units = text.encode("utf-16-le", "surrogatepass")[: 2 * length]
+    return units.decode("utf-16-le", "ignore")
+
+
+def default_machine_label(report: Mapping[str, Any] | None) -> str:
+    """The default machine label from a probe document (probe.py), by the rule of the
+    JupyterLab driver (``defaultMachineLabel`` in src/benchmark/record.ts), so that both name
+    one machine alike: the CPU model, then the names of the available devices that are not
+    the CPU (each name once, in the probe's order), joined with " + ", at most 200 characters
+    ("AMD Ryzen 9 7950X 16-Core Processor + NVIDIA GeForce RTX 4090"). No probe document
+    gives "unknown machine". Never a host name, user name or path.
+    """
+    if not isinstance(report, Mapping):
+        return "unknown machine"
+    devices = report.get("devices")
+    names: list[str] = []
+    for device in devices if isinstance(devices, list) else []:
+        if not isinstance(device, Mapping):
+            continue
+        if device.get("kind") == "cpu" or not device.get("available"):
+            continue
+        name = device.get("name")
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    cpu = report.get("cpu")
+    model = cpu.get("model") if isinstance(cpu, Mapping) else None
+    cpu_text = "CPU" if model is None else str(model)  # `model ?? 'CPU'`: "" stays ""
+    return _js_slice(" + ".join([cpu_text, *names]), MAX_LABEL_CHARS)
 
 
 def check_machine_label(label: object) -> str:
@@ -230,6 +263,13 @@ def new_run_id() -> str:
     return str(uuid.uuid4())
 
 
+def _result_text(result: Mapping[str, Any], key: str, fallback: str, limit: int = 40) -> str:
+    """A text field of the result document as okRecord reads it: a string, cut to `limit`
+    characters, else `fallback`."""
+    value = result.get(key)
+    return _js_slice(value, limit) if isinstance(value, str) else fallback
+
+
 def record_from_result(
     result: Mapping[str, Any],
     *,
@@ -242,8 +282,10 @@ def record_from_result(
 ) -> dict[str, Any]:
     """An ``ok`` record from the notebook's result document (``device_bench_result``).
 
-    `started_at` / `finished_at` span the whole run (kernel start to the end of the notebook);
-    the result's own timestamps span only training and evaluation.
+    ``started_at`` / ``finished_at`` are the result's own (start of training, end of
+    evaluation), as the JupyterLab driver records them (``okRecord`` in
+    src/benchmark/record.ts); `started_at` / `finished_at` (the runner's clock) stand in only
+    where the result has no such text.
     """
     missing = [
         key for key in ("device", "device_name", "profile", *RESULT_FIELDS) if key not in result
@@ -262,7 +304,11 @@ def record_from_result(
     }
     for key in RESULT_FIELDS:
         record[key] = copy.deepcopy(result[key])
-    record.update(started_at=started_at, finished_at=finished_at, error=None)
+    record.update(
+        started_at=_result_text(result, "started_at", started_at),
+        finished_at=_result_text(result, "finished_at", finished_at),
+        error=None,
+    )
     validate_record(record)
     return record
 

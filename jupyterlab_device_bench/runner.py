@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import atexit
+import base64
+import binascii
 import contextlib
 import copy
 import getpass
@@ -26,6 +28,7 @@ import os
 import re
 import signal
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -43,7 +46,9 @@ INJECTED_TAG = "injected-parameters"
 DEVICE_TAG = "device-bench-device"
 MACHINE_TAG = "device-bench-machine"
 BUNDLED = "notebooks/mnist_bench.ipynb"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_WRITTEN, EXIT_CANCELLED = 0, 1, 2, 3, 130
+#: Seconds the probe cell may run in its kernel (the extension's default probe timeout).
+PROBE_TIMEOUT = 60
 
 # What the notebook's machine cell prints: "device: cuda:0 (NVIDIA H100), torch 2.13.0".
 _DEVICE_LINE = re.compile(r"^device: (\S+) \((.*)\), torch \S+$", re.MULTILINE)
@@ -252,17 +257,73 @@ def private_words() -> list[str]:
     return words
 
 
-def detect_machine_label() -> str:
-    """The default machine label: CPU model and NVIDIA GPU names (NVML), nothing else."""
+def probe_expression(source: str) -> str:
+    """The probe expression exactly as the extension builds it (src/kernel/service.ts)."""
+    return (
+        "(lambda g: (__import__('builtins').exec("
+        + repr(source)
+        + ", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
+    )
+
+
+def _decode_probe(text: str) -> dict[str, Any]:
+    """The probe document from the base64 line the probe cell printed, checked as
+    ``decodeProbeResult`` (src/kernel/service.ts) checks it; ValueError otherwise."""
     from . import probe
 
-    cpu = None
-    gpus: list[str] = []
-    with contextlib.suppress(Exception):
-        cpu = probe._cpu_model()
-    with contextlib.suppress(Exception):
-        gpus = [gpu["name"] for gpu in probe._read_nvml().get("gpus") or []]
-    return records.default_machine_label(cpu, gpus)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not re.fullmatch(r"[A-Za-z0-9+/=]+", lines[-1]):
+        raise ValueError("the kernel answered the probe with an unexpected value")
+    try:
+        report = json.loads(base64.b64decode(lines[-1], validate=True).decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("the kernel answered the probe with an unexpected value") from exc
+    if (
+        not isinstance(report, dict)
+        or report.get("schema_version") != probe.SCHEMA_VERSION
+        or not isinstance(report.get("devices"), list)
+        or not isinstance(report.get("diagnostics"), list)
+        or not isinstance(report.get("torch"), dict)
+    ):
+        raise ValueError("the kernel answered the probe with an unexpected document")
+    return report
+
+
+def probe_kernel(kernel_name: str, cwd: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """Run the device probe (probe.py) in a fresh kernel of `kernel_name`, as the extension
+    probes the notebook's kernel: (probe document, None), or (None, why not).
+
+    The kernel is shut down afterwards; a KeyboardInterrupt is passed on.
+    """
+    source = importlib.resources.files("jupyterlab_device_bench").joinpath("probe.py")
+    cell = nbformat.v4.new_code_cell(f"print({probe_expression(source.read_text('utf-8'))})")
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    state: dict[str, Any] = {"cell": None}
+    try:
+        execute_notebook(nb, kernel_name, PROBE_TIMEOUT, cwd, state)
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {str(exc).strip()[:300]}"
+    printed = "".join(
+        output.get("text", "")
+        for output in nb.cells[0].get("outputs", [])
+        if output.get("output_type") == "stream" and output.get("name") == "stdout"
+    )
+    try:
+        return _decode_probe(printed), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def detect_machine_label(
+    kernel_name: str, cwd: Path, progress: Callable[[str], None] | None = None
+) -> str:
+    """The default machine label, by the JupyterLab driver's rule (records.default_machine_label)
+    from the probe document of a fresh `kernel_name` kernel: CPU model and the names of the
+    available non-CPU devices; "unknown machine" when the probe gives no document."""
+    report, problem = probe_kernel(kernel_name, cwd)
+    if problem and progress is not None:
+        progress(f"the device probe failed ({problem}); machine label: unknown machine")
+    return records.default_machine_label(report)
 
 
 def check_kernel(name: str) -> None:
@@ -366,34 +427,51 @@ def execute_notebook(
         raise worker.error
 
 
+_DEFERRING: list[list[bool]] = []  # the pending lists of the active deferrals, outermost first
+
+
 @contextlib.contextmanager
-def _deferred_interrupt() -> Iterator[list[bool]]:
-    """Hold Ctrl-C (and SIGTERM) back while a notebook is written; raise it afterwards."""
+def _deferred_interrupt(raise_after: bool = True) -> Iterator[list[bool]]:
+    """Hold Ctrl-C (and SIGTERM) back while a notebook or a record is made and written.
+
+    The yielded list is non-empty once an interrupt came in. It is raised as KeyboardInterrupt
+    afterwards, unless `raise_after` is false (the caller reads the list). Nested inside
+    another deferral, it leaves the interrupt to the outer one.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield []
+        return
+    if _DEFERRING:
+        yield _DEFERRING[-1]
         return
     pending: list[bool] = []
     previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, lambda *_: pending.append(True))
+    _DEFERRING.append(pending)
     try:
         yield pending
     finally:
+        _DEFERRING.pop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if pending:
+    if pending and raise_after:
         raise KeyboardInterrupt
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write `nb` to `path` atomically (a temporary file beside it, then a rename)."""
+    """Write `nb` to `path` atomically (a temporary file beside it, then a rename).
+
+    Raises OSError when it cannot (read-only or vanished folder, disk full); `path` is then
+    as it was.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with _deferred_interrupt():
             nbformat.write(nb, os.fspath(tmp))
             os.replace(tmp, path)
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone, or never made (the folder went away)
             tmp.unlink()
 
 
@@ -415,13 +493,25 @@ class RunOptions:
 
 @dataclass
 class RunSummary:
-    records: list[dict[str, Any]]
-    output: Path
-    runs_kept: int
-    cancelled: bool
+    """What a run did; filled in as it goes (pass one to run() to see it after an interrupt)."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)  # every record made, in order
+    output: Path | None = None
+    runs_kept: int = 0  # runs in the output as last written
+    cancelled: bool = False
+    written: int = 0  # how many of `records` the output holds (the first ones)
+    write_error: str | None = None  # why the output could not be written; the run stopped
+    started: int = 0  # devices started
+
+    @property
+    def unwritten(self) -> list[dict[str, Any]]:
+        """The records the output does not hold (only after a failed write)."""
+        return self.records[self.written :]
 
     @property
     def exit_code(self) -> int:
+        if self.write_error is not None:
+            return EXIT_NOT_WRITTEN
         if self.cancelled:
             return EXIT_CANCELLED
         if any(record["status"] != "ok" for record in self.records):
@@ -436,12 +526,29 @@ class _Plan:
     params: dict[str, Any]
     profile: str
     kernel_name: str
-    machine_label: str
+    machine_label: str | None  # None: the probe's default, found by run()
     metadata: dict[str, Any]
     output: Path
     timeout: int | None
     history: int
     cwd: Path
+
+
+def check_writable(output: Path) -> None:
+    """Refuse (RunnerError) unless a file can be created beside `output`: the atomic write
+    puts a temporary file there. The test file is removed at once."""
+    try:
+        handle, name = tempfile.mkstemp(
+            prefix=f".{output.name}.", suffix=".check", dir=output.parent
+        )
+    except OSError as exc:
+        raise RunnerError(
+            f"cannot write the output notebook {output}: its folder is not writable "
+            f"({exc.strerror or exc})"
+        ) from exc
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 def plan(options: RunOptions) -> _Plan:
@@ -465,6 +572,7 @@ def plan(options: RunOptions) -> _Plan:
     output = Path(options.output)
     if output.is_dir() or not output.parent.is_dir():
         raise RunnerError(f"cannot write the output notebook {output}: no such folder or a folder")
+    check_writable(output)
     source_name = "the input notebook" if options.notebook else "the bundled notebook"
     try:
         metadata = records.check_metadata(nb.metadata.get(records.METADATA_KEY), source_name)
@@ -484,7 +592,7 @@ def plan(options: RunOptions) -> _Plan:
         except ValueError as exc:
             raise RunnerError(str(exc)) from exc
     else:
-        label = detect_machine_label()
+        label = None
     return _Plan(
         notebook=nb,
         devices=devices,
@@ -518,7 +626,11 @@ def _failure_text(exc: BaseException, where: str, timeout: int | None) -> str:
 def run_device(
     p: _Plan, device: str, words: Sequence[str]
 ) -> tuple[nbformat.NotebookNode, dict[str, Any], bool]:
-    """Run one device; return (executed notebook, record, cancelled)."""
+    """Run one device; return (executed notebook, record, cancelled).
+
+    Only the kernel run is interruptible: a Ctrl-C while the record is being built is held
+    back, the record made as the run ended, and `cancelled` set so that the run stops.
+    """
     nb = prepare_notebook(p.notebook, device, p.params)
     started_at = records.utc_now()
     state: dict[str, Any] = {"cell": None}
@@ -533,8 +645,24 @@ def run_device(
         )
     except Exception as exc:
         failure = _failure_text(exc, cell_label(nb, state["cell"]), p.timeout)
-    finished_at = records.utc_now()
+    with _deferred_interrupt(raise_after=False) as pending:
+        finished_at = records.utc_now()
+        record = _make_record(p, nb, device, words, failure, cancelled, started_at, finished_at)
+    return nb, record, cancelled or bool(pending)
 
+
+def _make_record(
+    p: _Plan,
+    nb: nbformat.NotebookNode,
+    device: str,
+    words: Sequence[str],
+    failure: str | None,
+    cancelled: bool,
+    started_at: str,
+    finished_at: str,
+) -> dict[str, Any]:
+    """The record of a device's run; labels the executed notebook's device cell."""
+    label = p.machine_label or "unknown machine"
     record = None
     if failure is None:
         result = result_document(nb)
@@ -548,7 +676,7 @@ def run_device(
                 record = records.record_from_result(
                     result,
                     params=p.params,
-                    machine_label=p.machine_label,
+                    machine_label=label,
                     started_at=started_at,
                     finished_at=finished_at,
                 )
@@ -567,7 +695,7 @@ def run_device(
             device_name=name,
             profile=p.profile,
             params=p.params,
-            machine_label=p.machine_label,
+            machine_label=label,
             started_at=started_at,
             finished_at=finished_at,
             private_words=words,
@@ -577,7 +705,7 @@ def run_device(
     if device != "auto" and name:
         # The picker's comment names the device; the name is known only now.
         nb.cells[tagged(nb, DEVICE_TAG)[0]].source = records.device_cell_source(device, name)
-    return nb, record, cancelled
+    return record
 
 
 def describe(record: Mapping[str, Any], seconds: float) -> str:
@@ -596,49 +724,70 @@ def run(
     options: RunOptions,
     report: Callable[[str], None] = print,
     progress: Callable[[str], None] | None = None,
+    summary: RunSummary | None = None,
 ) -> RunSummary:
     """Run every device in turn and write the output notebook after each one.
 
     `report` gets one line per finished device, `progress` one line as each device starts.
-    Raises RunnerError before anything runs when an input is refused.
+    Raises RunnerError before anything runs when an input is refused. Once a device has
+    started, a Ctrl-C (or SIGTERM) stops the run and the summary is returned (`cancelled`);
+    building, appending and writing a record is never cut short by one. A failed write stops
+    the run too (`write_error`; the records stay in `records`, `unwritten` those the output
+    lacks). `summary`, when given, is the object filled in and returned, so that a caller
+    knows what was written even if an interrupt escapes.
     """
+    summary = summary if summary is not None else RunSummary()
     p = plan(options)
+    summary.output = p.output
+    if p.machine_label is None:
+        if progress is not None:
+            progress(f"probing a {p.kernel_name} kernel for the machine label")
+        p.machine_label = detect_machine_label(p.kernel_name, p.cwd, progress)
+    label = p.machine_label
     words = private_words()
     metadata = p.metadata
-    done: list[dict[str, Any]] = []
-    cancelled = False
     total = len(p.devices)
-    for number, device in enumerate(p.devices, start=1):
-        start = time.perf_counter()
-        started_at = records.utc_now()
-        if progress is not None:
-            progress(f"[{number}/{total}] {device}: starting (kernel {p.kernel_name})")
-        try:
-            nb, record, cancelled = run_device(p, device, words)
-        except KeyboardInterrupt:  # outside the kernel run (preparing, or building the record)
-            cancelled = True
-            nb = prepare_notebook(p.notebook, device, p.params)
-            record = records.record_from_error(
-                "cancelled",
-                "cancelled: interrupted (Ctrl-C or SIGTERM)",
-                device=device if device != "auto" else "cpu",
-                profile=p.profile,
-                params=p.params,
-                machine_label=p.machine_label,
-                started_at=started_at,
-                finished_at=records.utc_now(),
-            )
-        metadata = records.append_run(metadata, record, p.history, device=device)
-        nb.metadata[records.METADATA_KEY] = metadata
-        done.append(record)
-        try:
-            write_notebook(nb, p.output)
-        except KeyboardInterrupt:
-            cancelled = True  # held back until the notebook was written
-        report(f"[{number}/{total}] " + describe(record, time.perf_counter() - start))
-        if cancelled:
-            break
-    return RunSummary(done, p.output, len(metadata.get("runs", [])), cancelled)
+    try:
+        for number, device in enumerate(p.devices, start=1):
+            start = time.perf_counter()
+            started_at = records.utc_now()
+            summary.started = number
+            try:
+                if progress is not None:
+                    progress(f"[{number}/{total}] {device}: starting (kernel {p.kernel_name})")
+                nb, record, cancelled = run_device(p, device, words)
+            except KeyboardInterrupt:  # outside the kernel run (starting, preparing)
+                cancelled = True
+                with _deferred_interrupt(raise_after=False):
+                    nb = prepare_notebook(p.notebook, device, p.params)
+                    record = records.record_from_error(
+                        "cancelled",
+                        "cancelled: interrupted (Ctrl-C or SIGTERM)",
+                        device=device if device != "auto" else "cpu",
+                        profile=p.profile,
+                        params=p.params,
+                        machine_label=label,
+                        started_at=started_at,
+                        finished_at=records.utc_now(),
+                    )
+            with _deferred_interrupt(raise_after=False) as pending:
+                metadata = records.append_run(metadata, record, p.history, device=device)
+                nb.metadata[records.METADATA_KEY] = metadata
+                summary.records.append(record)
+                try:
+                    write_notebook(nb, p.output)
+                except OSError as exc:
+                    summary.write_error = f"{type(exc).__name__}: {exc}"
+                else:
+                    summary.written = len(summary.records)
+                    summary.runs_kept = len(metadata.get("runs", []))
+            summary.cancelled = cancelled = cancelled or bool(pending)
+            report(f"[{number}/{total}] " + describe(record, time.perf_counter() - start))
+            if cancelled or summary.write_error is not None:
+                break
+    except KeyboardInterrupt:  # reporting a finished device, or between devices
+        summary.cancelled = True
+    return summary
 
 
 def summary_line(summary: RunSummary) -> str:
@@ -646,12 +795,19 @@ def summary_line(summary: RunSummary) -> str:
     for record in summary.records:
         counts[record["status"]] += 1
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status == "ok")
-    where = (
-        f"wrote {summary.output} (metadata.device_bench.runs: {summary.runs_kept} kept)"
-        if summary.records
-        else "nothing written"
-    )
-    stopped = "; stopped early" if summary.cancelled else ""
+    kept = f"metadata.device_bench.runs: {summary.runs_kept} kept"
+    if summary.write_error is not None:
+        written = (
+            f"{summary.output} holds the first {summary.written} ({kept})"
+            if summary.written
+            else f"{summary.output} was not written"
+        )
+        where = f"{written}; {len(summary.unwritten)} NOT written ({summary.write_error})"
+    elif summary.records:
+        where = f"wrote {summary.output} ({kept})"
+    else:
+        where = "nothing written"
+    stopped = "; stopped early" if summary.cancelled or summary.write_error else ""
     return f"{len(summary.records)} run(s): {parts}{stopped}; {where}"
 
 

@@ -192,6 +192,28 @@ def test_record_from_result_is_valid_and_private():
     assert ok_record()["id"] != record["id"]
 
 
+def test_record_times_are_the_results_as_the_driver_records_them():
+    # okRecord (record.ts) takes started_at / finished_at from the result document (start of
+    # training, end of evaluation); the runner's own times only stand in when they are absent.
+    record = ok_record()
+    assert record["started_at"] == sample_result()["started_at"] == "2026-01-01T12:00:01Z"
+    assert record["finished_at"] == sample_result()["finished_at"] == "2026-01-01T12:00:02Z"
+    result = sample_result()
+    del result["started_at"]
+    result["finished_at"] = None
+    record = records.record_from_result(
+        result,
+        params={},
+        machine_label="m",
+        started_at="2026-01-01T11:59:00Z",
+        finished_at="2026-01-01T12:00:05Z",
+    )
+    assert (record["started_at"], record["finished_at"]) == (
+        "2026-01-01T11:59:00Z",
+        "2026-01-01T12:00:05Z",
+    )
+
+
 def test_record_from_result_refuses_incomplete_or_odd_results():
     broken = sample_result()
     del broken["accuracy"]
@@ -354,22 +376,121 @@ def test_append_keeps_unknown_fields_and_caps_history():
 # --- machine label and parameters ----------------------------------------------------------
 
 
-def test_default_machine_label():
-    label = records.default_machine_label
-    assert label("Intel(R) Xeon(R) Processor") == "Intel(R) Xeon(R) Processor"
-    assert (
-        label("AMD Ryzen 9 7950X 16-Core Processor", ["NVIDIA GeForce RTX 4090"])
-        == "AMD Ryzen 9 7950X 16-Core Processor + NVIDIA GeForce RTX 4090"
-    )
-    assert label("Xeon", ["NVIDIA H100", "NVIDIA H100", "NVIDIA A10"]) == (
-        "Xeon + 2 x NVIDIA H100, NVIDIA A10"
-    )
-    assert label(None, []) == "unknown CPU" and label("  Apple   M2 ", [""]) == "Apple M2"
-    assert len(label("x" * 300, ["y"])) == records.MAX_LABEL_CHARS
+# The label src/benchmark/record.ts's defaultMachineLabel() gives for each probe document:
+# [cpu.model ?? 'CPU', ...names of available non-CPU devices, each once].join(' + '), sliced
+# to 200 UTF-16 units; no document gives 'unknown machine'. The first case is the fixture of
+# record.spec.ts ("derives the machine label from CPU and GPU names only").
+TS_LABEL_CASES = [
+    (
+        {
+            "cpu": {"model": "AMD Ryzen 9"},
+            "devices": [
+                {"id": "cuda:0", "kind": "cuda", "name": "NVIDIA RTX 4090", "available": True},
+                {"id": "cuda:1", "kind": "cuda", "name": "NVIDIA RTX 4090", "available": True},
+                {"id": "cpu", "kind": "cpu", "name": "AMD Ryzen 9", "available": True},
+            ],
+        },
+        "AMD Ryzen 9 + NVIDIA RTX 4090",
+    ),
+    (
+        {
+            "cpu": {"model": "Apple M2 Pro"},
+            "devices": [
+                {"id": "mps", "kind": "mps", "name": "Apple M2 Pro GPU", "available": True},
+                {"id": "cpu", "kind": "cpu", "name": "Apple M2 Pro", "available": True},
+            ],
+        },
+        "Apple M2 Pro + Apple M2 Pro GPU",
+    ),
+    (
+        {
+            "cpu": {"model": "Intel(R) Xeon(R) Processor"},
+            "devices": [
+                {
+                    "id": "cpu",
+                    "kind": "cpu",
+                    "name": "Intel(R) Xeon(R) Processor",
+                    "available": True,
+                }
+            ],
+        },
+        "Intel(R) Xeon(R) Processor",
+    ),
+    # torch missing: no devices at all.
+    ({"cpu": {"model": "Intel(R) Xeon(R) Processor"}, "devices": []}, "Intel(R) Xeon(R) Processor"),
+    # GPUs NVML sees but torch cannot use are left out; so is an empty name.
+    (
+        {
+            "cpu": {"model": "Xeon"},
+            "devices": [
+                {"id": "cuda:0", "kind": "cuda", "name": "NVIDIA H100", "available": False},
+                {"id": "xpu:0", "kind": "xpu", "name": "", "available": True},
+                {"id": "cuda:1", "kind": "cuda", "name": "NVIDIA A10", "available": True},
+                {"id": "cuda:2", "kind": "cuda", "name": "NVIDIA H100", "available": True},
+                {"id": "cpu", "kind": "cpu", "name": "Xeon", "available": True},
+            ],
+        },
+        "Xeon + NVIDIA A10 + NVIDIA H100",
+    ),
+    # `model ?? 'CPU'`: null gives CPU, "" stays "" (no trimming, no whitespace clean-up).
+    (
+        {
+            "cpu": {"model": None},
+            "devices": [{"id": "mps", "kind": "mps", "name": "Metal GPU (MPS)", "available": True}],
+        },
+        "CPU + Metal GPU (MPS)",
+    ),
+    ({"cpu": {"model": "  Apple   M2 "}, "devices": []}, "  Apple   M2 "),
+    ({"cpu": {"model": "x" * 300}, "devices": []}, "x" * 200),
+    # slice(0, 200) counts UTF-16 units: 🚀 is two; half of one is dropped.
+    ({"cpu": {"model": "x" * 198 + "🚀🚀"}, "devices": []}, "x" * 198 + "🚀"),
+    ({"cpu": {"model": "x" * 199 + "🚀"}, "devices": []}, "x" * 199),
+    (None, "unknown machine"),
+]
 
 
-def test_detected_machine_label_names_no_host_or_user():
-    label = runner.detect_machine_label()
+@pytest.mark.parametrize("report, expected", TS_LABEL_CASES)
+def test_default_machine_label_is_the_drivers(report, expected):
+    assert records.default_machine_label(report) == expected
+
+
+CUDA_ARCHS = ("sm_80", "sm_86", "sm_89", "sm_90")
+
+
+def test_default_machine_label_from_probe_documents(fake_machine):
+    """The label from the documents probe.py really makes: CUDA twice the same GPU, MPS, a
+    CPU-only build beside an NVIDIA GPU, no GPU at all."""
+    from jupyterlab_device_bench.tests.conftest import (
+        fake_cuda_device,
+        fake_nvml,
+        fake_torch_module,
+    )
+
+    twice = (fake_cuda_device("NVIDIA GeForce RTX 4090", 8, 9),) * 2
+    cuda = fake_torch_module(
+        cuda_build="12.4", cuda_available=True, devices=twice, arch_list=CUDA_ARCHS
+    )
+    doc = fake_machine(cuda, fake_nvml("12.4", ("NVIDIA GeForce RTX 4090",) * 2), cpu_model="AMD")
+    assert [d["id"] for d in doc["devices"]] == ["cuda:0", "cuda:1", "cpu"]
+    assert records.default_machine_label(doc) == "AMD + NVIDIA GeForce RTX 4090"
+
+    mps = fake_torch_module(mps_built=True, mps_available=True)
+    doc = fake_machine(
+        mps, os_name="Darwin", machine="arm64", macos_version="14.4", cpu_model="Apple M1 Max"
+    )
+    assert records.default_machine_label(doc) == "Apple M1 Max + Apple M1 Max GPU"
+
+    cpu_build = fake_torch_module()
+    doc = fake_machine(cpu_build, fake_nvml("12.4", ("NVIDIA A100",)), cpu_model="Xeon")
+    assert [(d["id"], d["available"]) for d in doc["devices"]] == [("cuda:0", False), ("cpu", True)]
+    assert records.default_machine_label(doc) == "Xeon"
+
+    doc = fake_machine(fake_torch_module(), cpu_model="Intel(R) Xeon(R) Processor")
+    assert records.default_machine_label(doc) == "Intel(R) Xeon(R) Processor"
+
+
+def test_machine_label_of_this_machine_names_no_host_or_user(probe):
+    label = records.default_machine_label(probe.device_bench_probe())
     assert 0 < len(label) <= records.MAX_LABEL_CHARS
     for name in (socket.gethostname(), getpass.getuser(), Path.home().name):
         if len(name) > 4:
@@ -412,3 +533,34 @@ def test_public_params():
 )
 def test_is_json_scalar(value, ok):
     assert records.is_json_scalar(value) is ok
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "PermissionError: [Errno 13] Permission denied: "
+            "'C:\\\\Users\\\\alice\\\\data\\\\t10k.gz'",
+            "PermissionError: [Errno 13] Permission denied: '…/t10k.gz'",
+        ),
+        (
+            "FileNotFoundError: [Errno 2] No such file or directory: "
+            "'/Users/John Smith/mnist/x.gz'",
+            "FileNotFoundError: [Errno 2] No such file or directory: '…/x.gz'",
+        ),
+        (
+            'OSError: "~/work/alice notes/data" is not a folder.',
+            'OSError: "…/data" is not a folder.',
+        ),
+        ("no data in /home/bob/data/mnist.", "no data in …/mnist."),
+        ("share \\\\server\\bob\\x.gz", "share …/x.gz"),
+        (
+            "see https://pytorch.org/get-started/locally/",
+            "see https://pytorch.org/get-started/locally/",
+        ),
+        ("ratio 1/2 and /", "ratio 1/2 and /"),
+    ],
+)
+def test_scrub_reduces_paths_like_the_jupyterlab_driver(message, expected):
+    # The same cases as src/benchmark/__tests__/record.spec.ts ("reduces paths to base names").
+    assert records.scrub(message) == expected

@@ -24,6 +24,7 @@ import jsonschema
 import nbformat
 import pytest
 
+from jupyterlab_device_bench import __main__ as cli_module
 from jupyterlab_device_bench import records, runner
 from jupyterlab_device_bench.__main__ import main
 from jupyterlab_device_bench.tests.test_records import sample_result
@@ -75,6 +76,7 @@ def no_kernel(monkeypatch):
         raise AssertionError("a kernel was started although the command should be refused")
 
     monkeypatch.setattr(runner, "execute_notebook", refuse)
+    monkeypatch.setattr(runner, "probe_kernel", refuse)
 
 
 def read(path):
@@ -163,6 +165,12 @@ def test_same_device_twice_keeps_everything(cli, tmp_path):
         assert run["epoch_seconds"] == [run["train_seconds"]]
         assert 0 <= run["accuracy"] <= 1 and run["versions"]["torch"]
         assert run["started_at"] <= run["finished_at"]
+    # As the JupyterLab driver records them: the result's times (training and evaluation).
+    result = runner.result_document(nb)
+    assert (runs[-1]["started_at"], runs[-1]["finished_at"]) == (
+        result["started_at"],
+        result["finished_at"],
+    )
     check_private(metadata, tmp_path)
 
     # The output keeps the executed cells of the last run, as papermill would write them.
@@ -239,6 +247,192 @@ def test_failing_device_does_not_stop_the_next(cli, tmp_path):
     assert [(run["status"], run["device"]) for run in runs[1:]] == [("failed", bad), ("ok", "cpu")]
     assert runs[1]["error"] and runs[1]["device_name"] is None and runs[1]["settings"] is None
     check_private(metadata, tmp_path)
+
+
+def test_default_machine_label_comes_from_the_kernels_probe(
+    kernel_env, monkeypatch, tmp_path, capsys
+):
+    """Without --machine-label the label is the JupyterLab driver's, from the probe document
+    of a kernel of the same kernelspec (records.default_machine_label)."""
+    from jupyterlab_device_bench import probe
+
+    monkeypatch.chdir(tmp_path)
+    document, problem = runner.probe_kernel(nbutil.KERNEL_NAME, tmp_path)
+    assert problem is None
+    # The kernel runs this Python on this machine: it sees the devices this process sees.
+    here = probe.device_bench_probe()
+    assert [(d["id"], d["name"], d["available"]) for d in document["devices"]] == [
+        (d["id"], d["name"], d["available"]) for d in here["devices"]
+    ]
+    assert document["cpu"]["model"] == here["cpu"]["model"]
+
+    bad = unavailable_cuda()
+    code = main(["run", "--devices", bad, "--kernel", nbutil.KERNEL_NAME, "--output", "out.ipynb"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"probing a {nbutil.KERNEL_NAME} kernel for the machine label" in err
+    assert "probe failed" not in err
+    (run,) = check_metadata(read(tmp_path / "out.ipynb"))["runs"]
+    assert run["machine_label"] == records.default_machine_label(document)
+    assert run["machine_label"] == records.default_machine_label(here)
+    # The probe's kernel was shut down too.
+    assert not list((kernel_env / "runtime").glob("kernel-*.json"))
+
+
+def test_probe_failure_gives_the_drivers_unknown_machine(kernel_env, tmp_path):
+    document, problem = runner.probe_kernel("no-such-kernel-here", tmp_path)
+    assert document is None and "no-such-kernel-here" in problem
+    lines = []
+    assert runner.detect_machine_label("no-such-kernel-here", tmp_path, lines.append) == (
+        "unknown machine"
+    )
+    assert lines and lines[0].startswith("the device probe failed (")
+
+
+# --- the output cannot be written ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["sys", "proc", "file"])
+def test_unwritable_output_folder_is_refused(
+    kernel_env, no_kernel, monkeypatch, tmp_path, capsys, where
+):
+    """Checked before anything runs: root may write anywhere chmod forbids, not in /sys or
+    /proc, nor under a file."""
+    if where in ("sys", "proc") and not Path(f"/{where}").is_dir():
+        pytest.skip(f"no /{where} on this system")
+    monkeypatch.chdir(tmp_path)
+    if where == "file":
+        (tmp_path / "file").write_text("x")
+        output = "file/out.ipynb"
+    else:
+        output = f"/{where}/device-bench-out.ipynb"
+    argv = ["run", "--devices", "cpu", "--kernel", nbutil.KERNEL_NAME, "--output", output]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write the output notebook {output}: " in err
+    assert "nothing was run and nothing was written" in err
+    assert not Path(output).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["file"] if where == "file" else [])
+
+
+def _unsaved(err):
+    return [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+
+
+@needs_data
+def test_output_folder_gone_mid_run_keeps_the_records(cli, monkeypatch, tmp_path):
+    """The output's folder goes away after the first device was written (an unmounted share, a
+    cleaned scratch folder): the measured run is printed, the run stops, exit 3."""
+    folder, moved = tmp_path / "out", tmp_path / "moved"
+    folder.mkdir()
+    real_print_err = cli_module._print_err
+
+    def progress(line):
+        real_print_err(line)
+        if line.startswith("[2/3] cpu: starting"):
+            folder.rename(moved)  # what was written stays readable here
+            folder.write_text("not a folder any more")
+
+    monkeypatch.setattr(cli_module, "_print_err", progress)
+    bad = unavailable_cuda()
+    code, out, err = cli("--devices", bad, "cpu", bad, *SMALL, "--output", "out/bench.ipynb")
+    assert code == runner.EXIT_NOT_WRITTEN == 3
+    assert out[0].startswith(f"[1/3] {bad}: failed in ") and out[1].startswith("[2/3] cpu: ok in ")
+    assert len(out) == 3 and out[2].startswith(
+        "2 run(s): 1 ok, 1 failed; stopped early; out/bench.ipynb holds the first 1 "
+        "(metadata.device_bench.runs: 1 kept); 1 NOT written (NotADirectoryError: "
+    )
+    assert "error: cannot write the output notebook out/bench.ipynb: NotADirectoryError" in err
+    assert "[3/3]" not in err  # the run stopped
+    (unsaved,) = _unsaved(err)
+    records.validate_record(unsaved)
+    assert unsaved["status"] == "ok" and unsaved["device"] == "cpu" and unsaved["train_seconds"]
+    (written,) = check_metadata(read(moved / "bench.ipynb"))["runs"]
+    assert written["status"] == "failed" and written["device"] == bad
+    assert folder.read_text() == "not a folder any more"
+    assert sorted(p.name for p in moved.iterdir()) == ["bench.ipynb"]  # no temporary file left
+
+
+def test_output_turned_folder_before_the_first_write(cli, monkeypatch, tmp_path):
+    output = tmp_path / "bench.ipynb"
+    real_print_err = cli_module._print_err
+
+    def progress(line):
+        real_print_err(line)
+        if line.startswith("[1/2]"):
+            output.mkdir()
+
+    monkeypatch.setattr(cli_module, "_print_err", progress)
+    bad = unavailable_cuda()
+    code, out, err = cli("--devices", bad, bad, "--output", "bench.ipynb")
+    assert code == 3
+    assert out[-1].startswith(
+        "1 run(s): 0 ok, 1 failed; stopped early; bench.ipynb was not written; 1 NOT written "
+        "(IsADirectoryError: "
+    )
+    assert "error: cannot write the output notebook bench.ipynb: IsADirectoryError" in err
+    assert "[2/2]" not in err
+    (unsaved,) = _unsaved(err)
+    assert unsaved["status"] == "failed" and unsaved["device"] == bad
+    assert output.is_dir() and list(output.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench.ipynb"]
+
+
+# --- interrupts ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt in the main thread, as in a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_interrupt_after_a_written_device_says_what_was_written(
+    cli, sigint_raises, monkeypatch, tmp_path
+):
+    """A real Ctrl-C while a finished (and written) device is reported: the run stops and
+    says what it wrote, not "nothing was written"."""
+    real_print = cli_module._print
+
+    def report(line):
+        real_print(line)
+        if line.startswith("[1/2]"):
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cli_module, "_print", report)
+    bad = unavailable_cuda()
+    code, out, err = cli("--devices", bad, bad, "--output", "out.ipynb")
+    assert code == 130
+    assert "nothing was" not in err and "[2/2]" not in err
+    assert out[-1] == (
+        "1 run(s): 0 ok, 1 failed; stopped early; wrote out.ipynb "
+        "(metadata.device_bench.runs: 1 kept)"
+    )
+    (run,) = check_metadata(read(tmp_path / "out.ipynb"))["runs"]
+    assert run["status"] == "failed" and run["device"] == bad
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_interrupt_before_any_device_writes_nothing(
+    kernel_env, no_kernel, sigint_raises, monkeypatch, tmp_path, capsys
+):
+    real_print_err = cli_module._print_err
+
+    def progress(line):
+        real_print_err(line)
+        if line.startswith("probing"):
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cli_module, "_print_err", progress)
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "--devices", "cpu", "--kernel", nbutil.KERNEL_NAME, "--output", "out.ipynb"]
+    assert main(argv) == 130
+    out, err = capsys.readouterr()
+    assert "interrupted: no device was run and nothing was written" in err and out == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -339,6 +533,8 @@ def test_interrupt_between_devices_keeps_earlier_runs(kernel_env, monkeypatch, t
             "cpu",
             "--kernel",
             nbutil.KERNEL_NAME,
+            "--machine-label",
+            LABEL,
             "--output",
             "out.ipynb",
         ]
@@ -351,8 +547,7 @@ def test_interrupt_between_devices_keeps_earlier_runs(kernel_env, monkeypatch, t
     )
     runs = check_metadata(read(tmp_path / "out.ipynb"))["runs"]
     assert [run["status"] for run in runs] == ["ok", "cancelled"]
-    # The default machine label: model names only.
-    assert runs[0]["machine_label"] == runner.detect_machine_label()
+    assert runs[0]["machine_label"] == LABEL
 
 
 def test_dead_kernel_and_timeout_are_failures(kernel_env, monkeypatch, tmp_path, capsys):
@@ -375,6 +570,8 @@ def test_dead_kernel_and_timeout_are_failures(kernel_env, monkeypatch, tmp_path,
             nbutil.KERNEL_NAME,
             "--timeout",
             "5",
+            "--machine-label",
+            LABEL,
             "--output",
             "out.ipynb",
         ]
