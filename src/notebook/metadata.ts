@@ -25,7 +25,7 @@ export const DEFAULT_HISTORY = 50;
  * beyond `cap` removed and every other field kept.
  *
  * @throws MalformedMetadataError when the metadata or its runs have a shape
- * that appending would destroy.
+ * that appending would destroy, or a `schema_version` other than 1.
  */
 export function withRun(
   existing: ReadonlyPartialJSONObject | undefined,
@@ -36,10 +36,17 @@ export function withRun(
   if (runs !== undefined && !Array.isArray(runs)) {
     throw new MalformedMetadataError('has "runs" that is not a list');
   }
+  // As the headless runner (records.py check_metadata): a missing version is
+  // what the device picker alone writes and becomes 1; any other value than
+  // 1 (a newer or unknown number, "1", null, ...) is never overwritten.
   const version = existing?.schema_version;
-  if (typeof version === 'number' && version > METADATA_SCHEMA_VERSION) {
+  if (version !== undefined && version !== METADATA_SCHEMA_VERSION) {
+    const newer =
+      typeof version === 'number' && version > METADATA_SCHEMA_VERSION
+        ? ', newer than this extension writes'
+        : '';
     throw new MalformedMetadataError(
-      `has schema version ${version}, newer than this extension writes (${METADATA_SCHEMA_VERSION})`
+      `has schema_version ${describeVersion(version)}${newer}; this extension writes ${METADATA_SCHEMA_VERSION} and will not change it`
     );
   }
   const all = [...((runs as PartialJSONObject[] | undefined) ?? []), record];
@@ -69,4 +76,21 @@ export function appendRun(
   cap: number = DEFAULT_HISTORY
 ): void {
   model.setMetadata(METADATA_KEY, withRun(readMetadata(model), record, cap));
+}
+
+/**
+ * A schema_version found in a notebook, briefly, for an error message.
+ */
+function describeVersion(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  }
+  if (
+    value === null ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  ) {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'a list' : 'an object';
 }

@@ -6,7 +6,9 @@
  * validated run records, written with `String(n)`) are left as they are;
  * every string cell (anything that came from a notebook as text, and JSON of
  * objects) that starts with `=`, `+`, `-`, `@` (or their full-width forms),
- * possibly after white space, or with a tab, CR or LF, gets a leading `'`.
+ * possibly after white space, or with a tab, CR or LF, gets a leading `'`,
+ * and so does every part of it after a separator (`,` `;` tab, CR, LF) that
+ * would start a formula (the `'` is inserted after the separator).
  * A notebook string such as "-2+3" or even "-5" is therefore written as
  * `'-2+3` / `'-5`: text that looks like a number is still text. A cell is
  * capped at 32,000 characters (spreadsheets hold at most 32,767).
@@ -64,18 +66,61 @@ export interface ICsvOptions extends IFormatOptions {
 const FORMULA_START =
   /^[\t\r\n]|^[\s\u00a0\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
 
+const FORMULA_CHARS = '=+-@\uff1d\uff0b\uff0d\uff20';
+
 /**
- * Prefix `'` to a string a spreadsheet would read as a formula.
+ * Prefix `'` to a string a spreadsheet would read as a formula, and insert
+ * `'` after every separator (`,` `;` tab, CR, LF, CRLF) whose field would
+ * start a formula: `=` `+` `-` `@` (or their full-width forms) after optional
+ * white space (tabs and line breaks included) or quotes. Excel in a locale
+ * whose list separator is `;` splits `GPU;=cmd|...` at the `;`, even inside
+ * a quoted field, and runs the second part; so no part of a cell may start
+ * a formula, whichever separator the spreadsheet splits at.
+ *
+ * One pass, linear in the length of the text.
  */
 export function neutraliseFormula(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  const inserts: number[] = [];
+  // Ends of separators whose field has only white space or quotes so far.
+  let pending: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === ',' || c === ';') {
+      pending = [i + 1];
+    } else if (c === '\t' || c === '\r' || c === '\n') {
+      if (c === '\r' && text[i + 1] === '\n') {
+        i++;
+      }
+      pending.push(i + 1);
+    } else if (c === '"' || /\s/.test(c)) {
+      continue;
+    } else {
+      if (pending.length && FORMULA_CHARS.includes(c)) {
+        inserts.push(...pending);
+      }
+      pending = [];
+    }
+  }
+  let inner = text;
+  if (inserts.length) {
+    const parts: string[] = [];
+    let last = 0;
+    for (const at of inserts) {
+      parts.push(text.slice(last, at), "'");
+      last = at;
+    }
+    parts.push(text.slice(last));
+    inner = parts.join('');
+  }
+  return FORMULA_START.test(inner) ? `'${inner}` : inner;
 }
 
 /**
- * Quote a field when it holds `,` `"` CR or LF (RFC 4180), doubling quotes.
+ * Quote a field when it holds `,` `"` CR or LF (RFC 4180), or `;` or a tab
+ * (the separators of other locales and of TSV), doubling quotes.
  */
 export function quoteCsv(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
@@ -103,7 +148,13 @@ export function csvCell(value: unknown): string {
       text = preview(value, CSV_CELL_MAX);
     }
   }
-  return quoteCsv(neutraliseFormula(truncate(text, CSV_CELL_MAX)));
+  let safe = neutraliseFormula(truncate(text, CSV_CELL_MAX));
+  if (safe.length > CSV_CELL_MAX + 2) {
+    // Many inserted `'` made it longer than cap + "…" + a leading `'`: cut
+    // again (cutting only removes text, so what is left stays neutralised).
+    safe = truncate(safe, CSV_CELL_MAX);
+  }
+  return quoteCsv(safe);
 }
 
 /**

@@ -93,23 +93,42 @@ const MARKDOWN_ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
-  ':': '&#58;'
+  ':': '&#58;',
+  // Math. JupyterLab hides math from the Markdown parser first (removeMath
+  // in @jupyterlab/rendermime: `$`, `$$`, and `\\(` `\\[`, which Markdown
+  // turns into `\(` `\[`), then MathJax typesets the rendered text, where it
+  // finds `$`, `\(`, `\[`, `\begin{` and `\ref{` (and reads `\\` and `\$` as
+  // a literal backslash and dollar). So neither character is written as
+  // itself: a backslash becomes `&#92;&#92;` and a dollar `&#92;&#36;`, which
+  // the rendered page holds as `\\` and `\$`: no removeMath delimiter in the
+  // source, no MathJax delimiter in the page (which shows `\` and `$`).
+  '\\': '&#92;&#92;',
+  $: '&#92;&#36;',
+  // Email autolinks; and removeMath's placeholders: JupyterLab replaces
+  // `@@0@@` in the rendered HTML with saved math (or fails when there is
+  // none), and a backslash-escaped `\@` is rendered as `@`.
+  '@': '&#64;'
 };
 
 // Inline syntax: emphasis, code, links (`[` `]`), HTML and autolinks (`<`),
-// entities (`&`), strike-through, table cells, email autolinks, math (`$`,
-// rendered by JupyterLab), attribute extensions (`{}`); and a colon followed
-// by anything but white space or a digit (`javascript:x`, `https://`; while
-// `cuda:0` and "reason: text" stay readable).
+// entities (`&`), strike-through, table cells, email autolinks, math (`$`
+// and backslash, rendered by JupyterLab), attribute extensions (`{}`); and a
+// colon followed by anything but white space or a digit (`javascript:x`,
+// `https://`; while `cuda:0` and "reason: text" stay readable).
 const MARKDOWN_SPECIAL = /[\\`*_[\]~|{}<>&@$]|:(?=[^\s0-9])/g;
 
 /**
  * Escape text for one Markdown table cell or list item (CommonMark, GitHub
  * Flavored Markdown, JupyterLab's Markdown with math): `& < >` and a colon
- * that could start a URL become entities; `` \ ` * _ [ ] ~ | { } @ $ `` are
- * backslash-escaped, and so is the dot of `www.`; a leading `#`, `-`, `+`, `=` or list number is escaped.
- * No HTML, link, image, emphasis, math or table break survives. Apply to
- * cleaned, single-line text (see {@link displayText}).
+ * that could start a URL become entities; a backslash becomes `&#92;&#92;`
+ * and `$` becomes `&#92;&#36;` (MathJax's own escapes `\\` and `\$`, so that
+ * no math delimiter survives, neither for JupyterLab's removeMath nor for
+ * MathJax; a renderer without math shows them as `\\` and `\$`), and `@`
+ * becomes `&#64;` (email autolinks, JupyterLab's `@@0@@` math placeholders);
+ * `` ` * _ [ ] ~ | { } `` are backslash-escaped, and so is the dot of
+ * `www.`; a leading `#`, `-`, `+`, `=` or list number is escaped. No HTML,
+ * link, image, emphasis, math or table break survives. Apply to cleaned,
+ * single-line text (see {@link displayText}).
  */
 export function escapeMarkdown(s: string): string {
   let out = s.replace(MARKDOWN_SPECIAL, c => MARKDOWN_ENTITIES[c] ?? '\\' + c);

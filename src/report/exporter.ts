@@ -11,7 +11,11 @@ import { renderHtml } from './html';
 import { renderJson } from './json';
 import { renderMarkdown } from './markdown';
 import { baseName, mergeRuns, sourceFromRead } from './merge';
-import type { IMergedReport, IReportSource } from './types';
+import type {
+  IMergedReport,
+  IReportInvalidEntry,
+  IReportSource
+} from './types';
 import { readSourceFile } from './validate';
 
 export const FORMATS = [
@@ -146,7 +150,14 @@ export interface IExportResult {
   path: string;
   format: ReportFormat;
   runs: number;
+  /**
+   * The merge warnings (untrusted text may appear in them).
+   */
   warnings: string[];
+  /**
+   * The run records of the sources that were left out as not valid.
+   */
+  invalid: IReportInvalidEntry[];
 }
 
 /**
@@ -174,7 +185,13 @@ export async function writeReport(
   if (options.download) {
     download(blob, PathExt.basename(path));
   }
-  return { path, format, runs: report.runs.length, warnings: report.warnings };
+  return {
+    path,
+    format,
+    runs: report.runs.length,
+    warnings: report.warnings,
+    invalid: report.invalid
+  };
 }
 
 /**

@@ -1,12 +1,19 @@
 /**
  * JSON export: `{schema_version: 1, kind: "device-bench-report",
- * generated_at, sources, runs, reference?}`, valid against
+ * generated_at, sources, warnings, invalid, runs, reference?}`, valid against
  * `report.schema.json`. Run records are written as they were read (unknown
- * fields kept), so an exported report can be merged again.
+ * fields kept), so an exported report can be merged again; what the merge
+ * left out is listed in `warnings` (sentences) and `invalid` (one entry per
+ * record left out), never dropped silently.
  */
 import { isoTimestamp } from './format';
 import { referenceJson } from './reference';
-import type { IFormatOptions, IMergedReport, IRunRecord } from './types';
+import type {
+  IFormatOptions,
+  IMergedReport,
+  IReportInvalidEntry,
+  IRunRecord
+} from './types';
 import { REPORT_KIND, SCHEMA_VERSION } from './validate';
 
 /**
@@ -17,6 +24,14 @@ export interface IJsonReport {
   kind: typeof REPORT_KIND;
   generated_at: string;
   sources: string[];
+  /**
+   * The merge warnings (human sentences).
+   */
+  warnings: string[];
+  /**
+   * The run records of the sources that were left out as not valid.
+   */
+  invalid: IReportInvalidEntry[];
   runs: IRunRecord[];
   reference?: Record<string, unknown>[];
 }
@@ -33,6 +48,12 @@ export function buildJsonReport(
     kind: REPORT_KIND,
     generated_at: isoTimestamp(options.generatedAt),
     sources: [...report.sources],
+    warnings: [...report.warnings],
+    invalid: report.invalid.map(({ source, index, reason }) => ({
+      source,
+      index,
+      reason
+    })),
     runs: report.runs.map(run => run.record)
   };
   if (options.includeReference) {

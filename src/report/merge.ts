@@ -10,6 +10,7 @@ import type {
   IMergedReport,
   IMergedRun,
   IReadResult,
+  IReportInvalidEntry,
   IReportSource,
   IRunGroup,
   IRunRecord,
@@ -61,6 +62,7 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
   const warnings = new Warnings();
   const byId = new Map<string, IMergedRun>();
   const runs: IMergedRun[] = [];
+  const invalidEntries: IReportInvalidEntry[] = [];
   let duplicates = 0;
 
   for (const source of sources) {
@@ -72,6 +74,13 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
       warnings.add(
         `${quote(source.name)}: ${problems.length - MAX_SOURCE_PROBLEMS} more problems.`
       );
+    }
+    for (const entry of source.invalid ?? []) {
+      invalidEntries.push({
+        source: source.name,
+        index: entry.index,
+        reason: entry.reason
+      });
     }
     const invalid = (source.invalid ?? []).filter(entry => entry.index >= 0);
     if (invalid.length && !problems.length) {
@@ -150,7 +159,8 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
     failed,
     machines: [...machines].sort(compareStrings),
     duplicates,
-    warnings: warnings.list()
+    warnings: warnings.list(),
+    invalid: invalidEntries
   };
 }
 

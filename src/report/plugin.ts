@@ -6,11 +6,21 @@ import type {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  type TranslationBundle
+} from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
 import { followSettings } from '../settings';
 import {
   CommandIDs,
@@ -26,6 +36,7 @@ import {
   writeReport,
   type IExportResult
 } from './exporter';
+import { displayText } from './escape';
 import { sourceFromRead } from './merge';
 import { RecordedRunsModel } from './model';
 import { readDeviceBench } from './validate';
@@ -33,6 +44,115 @@ import { RecordedRunsView } from './view';
 
 export type ReportCommandResult =
   ({ ok: true } & IExportResult) | { ok: false; error: string };
+
+/**
+ * How many lines the details of a notification list (then "… and N more").
+ */
+const MAX_DETAILS = 100;
+
+/**
+ * What an export left out (warnings, invalid run records) in one short
+ * sentence, or null when it left out nothing.
+ */
+export function leftOutMessage(
+  result: Pick<IExportResult, 'path' | 'warnings' | 'invalid'>,
+  trans: TranslationBundle
+): string | null {
+  const parts: string[] = [];
+  if (result.warnings.length) {
+    parts.push(trans._n('%1 warning', '%1 warnings', result.warnings.length));
+  }
+  if (result.invalid.length) {
+    parts.push(
+      trans._n(
+        '%1 invalid run record left out',
+        '%1 invalid run records left out',
+        result.invalid.length
+      )
+    );
+  }
+  if (!parts.length) {
+    return null;
+  }
+  return trans.__(
+    '%1 written with %2.',
+    displayText(PathExt.basename(result.path), 60),
+    parts.join(trans.__(' and '))
+  );
+}
+
+/**
+ * The lines of the details dialog: every warning, then every invalid run
+ * record (source, index and reason), cleaned and capped.
+ */
+export function leftOutDetails(
+  result: Pick<IExportResult, 'warnings' | 'invalid'>,
+  trans: TranslationBundle
+): string[] {
+  const lines = [
+    ...result.warnings.map(warning => displayText(warning, 300)),
+    ...result.invalid.map(entry =>
+      entry.index >= 0
+        ? trans.__(
+            '%1, run %2: %3',
+            displayText(entry.source, 80),
+            entry.index,
+            displayText(entry.reason, 300)
+          )
+        : trans.__(
+            '%1: %2',
+            displayText(entry.source, 80),
+            displayText(entry.reason, 300)
+          )
+    )
+  ];
+  if (lines.length > MAX_DETAILS) {
+    const more = lines.length - MAX_DETAILS;
+    return [...lines.slice(0, MAX_DETAILS), trans.__('… and %1 more.', more)];
+  }
+  return lines;
+}
+
+/**
+ * Show a warning notification when an export left something out, with the
+ * details one click away. Returns the notification id, or null when there
+ * was nothing to say.
+ */
+export function notifyLeftOut(
+  result: Pick<IExportResult, 'path' | 'warnings' | 'invalid'>,
+  trans: TranslationBundle
+): string | null {
+  const message = leftOutMessage(result, trans);
+  if (message === null) {
+    return null;
+  }
+  const lines = leftOutDetails(result, trans);
+  return Notification.warning(message, {
+    autoClose: 10000,
+    actions: [
+      {
+        label: trans.__('Details'),
+        caption: trans.__('Show what the report left out'),
+        callback: () => {
+          // Text nodes only: warnings and reasons hold notebook text.
+          const body = new Widget();
+          const list = document.createElement('ul');
+          for (const line of lines) {
+            const item = document.createElement('li');
+            item.textContent = line;
+            list.appendChild(item);
+          }
+          body.node.appendChild(list);
+          showDialog({
+            title: trans.__('What the report left out'),
+            body,
+            buttons: [Dialog.okButton({ label: trans.__('Close') })]
+          }).catch(() => undefined); // disposed without an answer
+        }
+      }
+    ]
+  });
+}
 
 export const reportPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-device-bench:report',
@@ -112,6 +232,7 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
               download: args.download === true
             }
           );
+          notifyLeftOut(result, trans);
           return { ok: true, ...result } satisfies ReportCommandResult;
         } catch (error) {
           return fail((error as Error).message);
@@ -163,6 +284,7 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
           const result = await writeReport(contents, sources, format, path, {
             includeReference: reference(args.includeReference)
           });
+          notifyLeftOut(result, trans);
           return { ok: true, ...result } satisfies ReportCommandResult;
         } catch (error) {
           return fail((error as Error).message);

@@ -74,6 +74,26 @@ export interface IInvalidEntry {
 }
 
 /**
+ * A run record that a merged report left out: which source had it, where,
+ * and why.
+ */
+export interface IReportInvalidEntry {
+  /**
+   * The base name of the source (notebook or report).
+   */
+  source: string;
+  /**
+   * Its index in that source's `runs` array (-1 when the whole `runs` value,
+   * or the whole document, was unusable).
+   */
+  index: number;
+  /**
+   * Why it was left out, in words; untrusted text: escape before display.
+   */
+  reason: string;
+}
+
+/**
  * What reading notebook metadata or an exported report found.
  */
 export interface IReadResult {
@@ -245,6 +265,11 @@ export interface IMergedReport {
    * Untrusted text may appear in them: escape before display.
    */
   warnings: string[];
+  /**
+   * Every run record of the sources that was left out as not valid, in
+   * source order.
+   */
+  invalid: IReportInvalidEntry[];
 }
 
 /**

@@ -59,7 +59,8 @@ export function runProblem(value: unknown): string | null {
  * Pass the value of the `device_bench` key (the whole notebook metadata is
  * accepted too: it is unwrapped when it has a `device_bench` key and no
  * `schema_version`). `undefined` means "no benchmark metadata": no runs, no
- * problem.
+ * problem; so does what the device picker alone writes (`{device}`, no
+ * `schema_version` and no `runs`).
  */
 export function readDeviceBench(metadata: unknown): IReadResult {
   const result = emptyResult();
@@ -80,7 +81,12 @@ export function readDeviceBench(metadata: unknown): IReadResult {
     result.invalid.push({ index: -1, reason, preview: preview(doc) });
     return result;
   }
-  readVersion(doc, result);
+  // The device picker alone writes `{device}` without a version (the
+  // headless runner accepts it too): a missing version matters only once
+  // there are runs to read.
+  if (doc.schema_version !== undefined || hasOwn(doc, 'runs')) {
+    readVersion(doc, result);
+  }
   const validate = validators.metadata;
   if (!validate(withoutRuns(doc))) {
     for (const error of validate.errors ?? []) {

@@ -126,4 +126,35 @@ describe('run records', () => {
     expect(defaultMachineLabel(report)).toBe('AMD Ryzen 9 + NVIDIA RTX 4090');
     expect(defaultMachineLabel(null)).toBe('unknown machine');
   });
+
+  it.each([
+    // The same cases as test_records.py's test_default_machine_label_*.
+    [
+      'MPS',
+      {
+        cpu: { model: 'Apple M1 Max' },
+        devices: [
+          { id: 'mps', kind: 'mps', name: 'Apple M1 Max GPU', available: true },
+          { id: 'cpu', kind: 'cpu', name: 'Apple M1 Max', available: true }
+        ]
+      },
+      'Apple M1 Max + Apple M1 Max GPU'
+    ],
+    [
+      'an unusable GPU',
+      {
+        cpu: { model: 'Xeon' },
+        devices: [
+          { id: 'cuda:0', kind: 'cuda', name: 'Tesla K80', available: false },
+          { id: 'cpu', kind: 'cpu', name: 'Xeon', available: true }
+        ]
+      },
+      'Xeon'
+    ],
+    ['no CPU model', { cpu: { model: null }, devices: [] }, 'CPU']
+  ])('labels a machine with %s', (_, report, expected) => {
+    expect(defaultMachineLabel(report as unknown as IProbeReport)).toBe(
+      expected
+    );
+  });
 });

@@ -1,4 +1,6 @@
-import { csvCell, neutraliseFormula, quoteCsv } from '../csv';
+import { removeMath, replaceMath } from '@jupyterlab/rendermime/lib/latex';
+import { marked } from 'marked';
+import { CSV_CELL_MAX, csvCell, neutraliseFormula, quoteCsv } from '../csv';
 import {
   cleanText,
   displayText,
@@ -7,6 +9,7 @@ import {
   preview,
   truncate
 } from '../escape';
+import { parseCsv } from './fixtures/parseCsv';
 
 describe('truncate', () => {
   it('keeps short strings and cuts long ones with an ellipsis', () => {
@@ -80,9 +83,10 @@ describe('escapeMarkdown', () => {
     ['a | b', 'a \\| b'],
     ['`code` *em* _em_ ~~s~~', '\\`code\\` \\*em\\* \\_em\\_ \\~\\~s\\~\\~'],
     ['&lt;', '&amp;lt;'],
-    ['back\\slash', 'back\\\\slash'],
-    ['$x^2$ {.class}', '\\$x^2\\$ \\{.class\\}'],
-    ['user@example.invalid', 'user\\@example.invalid'],
+    ['back\\slash', 'back&#92;&#92;slash'],
+    ['$x^2$ {.class}', '&#92;&#36;x^2&#92;&#36; \\{.class\\}'],
+    ['\\(x^2\\)', '&#92;&#92;(x^2&#92;&#92;)'],
+    ['user@example.invalid', 'user&#64;example.invalid'],
     ['www.example.invalid', 'www\\.example.invalid'],
     ['# heading', '\\# heading'],
     ['- item', '\\- item'],
@@ -94,6 +98,86 @@ describe('escapeMarkdown', () => {
   });
 });
 
+describe('escapeMarkdown and math', () => {
+  // What JupyterLab does with Markdown (renderMarkdown in
+  // @jupyterlab/rendermime): removeMath hides the math from the parser,
+  // marked renders the rest, then MathJax typesets the page's text with
+  // JupyterLab's options: inline `$` and `\(`, display `$$` and `\[`,
+  // environments, escapes (`\\` and `\$` are literal) and MathJax's default
+  // `\ref{}`. End delimiters are counted too.
+  const MATHJAX =
+    /\$\$|\$|\\[()[\]]|\\(?:begin|end)\s*\{[^}]*\}|\\(?:eq)?ref\s*\{[^}]*\}|(\\[\\$])/g;
+
+  /** The math delimiters MathJax would find in a page's text. */
+  function mathJaxDelimiters(text: string): string[] {
+    return [...text.matchAll(MATHJAX)]
+      .filter(match => match[1] === undefined)
+      .map(match => match[0]);
+  }
+
+  /** The text a page shows once MathJax has read its escapes. */
+  function shown(text: string): string {
+    return text.replace(/\\([\\$])/g, '$1');
+  }
+
+  function render(markdown: string): string {
+    const { text, math } = removeMath(markdown);
+    const html = replaceMath(
+      marked.parse(text, { gfm: true, async: false }) as string,
+      math
+    );
+    return new DOMParser()
+      .parseFromString(html, 'text/html')
+      .body.textContent!.trim();
+  }
+
+  const inputs = [
+    '\\(x^2\\)',
+    '\\[x^2\\]',
+    '$x^2$',
+    '$$x^2$$',
+    '\\\\(x\\\\)',
+    '\\\\[x\\\\]',
+    '\\begin{equation}x\\end{equation}',
+    'costs \\$5 and \\$10',
+    '\\\\$x$',
+    'eq \\ref{a} \\eqref{b}',
+    '@@0@@ $ @@1@@',
+    'a\\',
+    '\\{x\\} \\$ \\( $ \\)',
+    'C:\\Users\\me (cuda:0)'
+  ];
+
+  it('the checks find math where it is', () => {
+    expect(removeMath('\\\\(x\\\\)').math).toHaveLength(1);
+    expect(removeMath('$x$').math).toHaveLength(1);
+    expect(() => render('\\@\\@0\\@\\@')).toThrow();
+    expect(mathJaxDelimiters(render('\\\\(x\\\\)'))).toEqual(['\\(', '\\)']);
+    expect(mathJaxDelimiters(render('\\$x\\$'))).toEqual(['$', '$']);
+    expect(mathJaxDelimiters('\\\\( \\$')).toEqual([]);
+  });
+
+  it.each(inputs)('leaves no math in %p', input => {
+    const escaped = escapeMarkdown(input);
+    expect(removeMath(escaped).math).toEqual([]);
+    const text = render(escaped);
+    expect(mathJaxDelimiters(text)).toEqual([]);
+    expect(shown(text)).toBe(input);
+  });
+
+  it('leaves no math in a whole table of such cells', () => {
+    const row = `| ${inputs.map(escapeMarkdown).join(' | ')} |`;
+    const table = [
+      `| ${inputs.map(() => 'h').join(' | ')} |`,
+      `| ${inputs.map(() => '---').join(' | ')} |`,
+      row,
+      row
+    ].join('\n');
+    expect(removeMath(table).math).toEqual([]);
+    expect(mathJaxDelimiters(render(table))).toEqual([]);
+  });
+});
+
 describe('CSV cells', () => {
   it.each([
     ['=HYPERLINK("http://x","y")', '"\'=HYPERLINK(""http://x"",""y"")"'],
@@ -101,9 +185,9 @@ describe('CSV cells', () => {
     ['-2+3', "'-2+3"],
     ['-5', "'-5"],
     ['@SUM(1+1)', "'@SUM(1+1)"],
-    ['\t=1+1', "'\t=1+1"],
-    ['\r=1+1', '"\'\r=1+1"'],
-    ['\n=1', '"\'\n=1"'],
+    ['\t=1+1', '"\'\t\'=1+1"'],
+    ['\r=1+1', '"\'\r\'=1+1"'],
+    ['\n=1', '"\'\n\'=1"'],
     ['  =1+1', "'  =1+1"],
     ['\uff1d1+1', "'\uff1d1+1"],
     ['plain text', 'plain text'],
@@ -113,6 +197,55 @@ describe('CSV cells', () => {
     ['', '']
   ])('writes the string %p as %p', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
+  });
+
+  // A spreadsheet whose list separator is `;` (or that reads tabs) splits a
+  // line there even inside a quoted field: every part after a separator that
+  // would start a formula gets a `'`, and such fields are quoted.
+  it.each([
+    ["GPU;=cmd|' /C calc'!A0", `"GPU;'=cmd|' /C calc'!A0"`],
+    ['GPU\t=cmd|A0', `"GPU\t'=cmd|A0"`],
+    ['x,+1', `"x,'+1"`],
+    ['x; -1', `"x;' -1"`],
+    ['x;\t@SUM(A1)', `"x;'\t'@SUM(A1)"`],
+    ['x;"=1"', `"x;'""=1"""`],
+    ['x;\uff1d1', `"x;'\uff1d1"`],
+    ['x\r\n=1', `"x\r\n'=1"`],
+    ['=a;=b', `"'=a;'=b"`],
+    ['a;b', '"a;b"'],
+    ['a\tb', '"a\tb"'],
+    ['a.ipynb; b.ipynb', '"a.ipynb; b.ipynb"'],
+    ['mnist-train+test', 'mnist-train+test']
+  ])('neutralises formulas after separators: %p as %p', (input, expected) => {
+    expect(csvCell(input)).toBe(expected);
+  });
+
+  it('leaves no formula whichever separator a spreadsheet splits at', () => {
+    const payloads = [
+      "GPU;=cmd|' /C calc'!A0",
+      'a\t+1',
+      'b, -1',
+      'c;"@x"',
+      'd\n=1',
+      'e;\u3000\uff0b1',
+      ';;==;',
+      '\t\t=1'
+    ];
+    const line = payloads.map(csvCell).join(',');
+    const formula =
+      /^[\t\r\n]|^[\s\u00a0\u3000"]*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
+    for (const field of line.split(/[,;\t\r\n]/)) {
+      expect(field).not.toMatch(formula);
+    }
+    // Still RFC 4180: the cells read back as the neutralised texts.
+    expect(parseCsv(line + '\r\n')).toEqual([
+      payloads.map(payload => neutraliseFormula(payload))
+    ]);
+  });
+
+  it('keeps a cell with many neutralised separators capped', () => {
+    const cell = csvCell(';='.repeat(100_000));
+    expect(cell.length).toBeLessThanOrEqual(CSV_CELL_MAX + 4);
   });
 
   it('writes numbers it owns as numbers, negative ones included', () => {

@@ -121,6 +121,8 @@ describe('JSON', () => {
       'kind',
       'generated_at',
       'sources',
+      'warnings',
+      'invalid',
       'runs'
     ]);
     expect(json.generated_at).toBe(GENERATED_AT);
@@ -129,6 +131,47 @@ describe('JSON', () => {
       'bench-macbook.ipynb',
       'report-2024.json'
     ]);
+  });
+
+  it('lists what the merge left out: warnings and invalid run records', () => {
+    const json = JSON.parse(renderJson(report));
+    expect(report.warnings.length).toBeGreaterThan(0);
+    expect(json.warnings).toEqual(report.warnings);
+    expect(json.invalid).toEqual([
+      {
+        source: 'bench-workstation.ipynb',
+        index: 6,
+        reason: 'train_seconds must be number or null'
+      }
+    ]);
+    expect(validate(json)).toBe(true);
+  });
+
+  it('writes empty lists when nothing was left out', () => {
+    const json = buildJsonReport(mergeRuns([]), { generatedAt: GENERATED_AT });
+    expect(json.warnings).toEqual([]);
+    expect(json.invalid).toEqual([]);
+    expect(validate(json)).toBe(true);
+  });
+
+  it.each([
+    ['warnings', ['ok', 1]],
+    ['invalid', [{ source: 'a', index: 0 }]],
+    ['invalid', [{ source: 'a', index: 0.5, reason: 'r' }]],
+    ['invalid', [{ source: 'a', index: -2, reason: 'r' }]],
+    ['invalid', ['a']]
+  ])('the schema refuses a malformed %s', (key, value) => {
+    const json = JSON.parse(renderJson(report));
+    json[key] = value;
+    expect(validate(json)).toBe(false);
+  });
+
+  it('still accepts a report written before warnings and invalid', () => {
+    const json = JSON.parse(renderJson(report));
+    delete json.warnings;
+    delete json.invalid;
+    expect(validate(json)).toBe(true);
+    expect(readReport(json).problems).toEqual([]);
   });
 
   it('can be read and merged again to the same figures', () => {

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { removeMath, replaceMath } from '@jupyterlab/rendermime/lib/latex';
 import { marked } from 'marked';
 import { renderChartSvg } from '../chart';
 import { CSV_CELL_MAX, renderCsv } from '../csv';
@@ -248,6 +249,24 @@ describe('hostile corpus', () => {
     }
   });
 
+  it('Markdown: no math for JupyterLab (removeMath, then MathJax on the page)', () => {
+    const md = renderMarkdown(report, options);
+    expect(md).toContain('&#92;&#36;&#92;&#92;href');
+    const { text, math } = removeMath(md);
+    expect(math).toEqual([]);
+    const html = replaceMath(
+      marked.parse(text, { gfm: true, async: false }) as string,
+      math
+    );
+    const page = new DOMParser().parseFromString(html, 'text/html').body
+      .textContent!;
+    // MathJax's delimiters with JupyterLab's options; `\\` and `\$` are
+    // its escapes (literal characters), removed first.
+    expect(page.replace(/\\[\\$]/g, '')).not.toMatch(
+      /\$|\\[()[\]]|\\(begin|end|ref|eqref)\b/
+    );
+  });
+
   it('CSV: every string cell that could be a formula is neutralised', () => {
     const rows = parseCsv(renderCsv(report, options));
     const width = rows[0].length;
@@ -273,6 +292,18 @@ describe('hostile corpus', () => {
         )
       )
     ).toBe(true);
+  });
+
+  it('CSV: no field is a formula when a spreadsheet splits at ; or tab', () => {
+    const csv = renderCsv(report, options);
+    const formula =
+      /^[\s\u00a0\u3000"]*[=+@\uff1d\uff0b\uff0d\uff20]|^[\s\u00a0\u3000"]*-(?!\d+(\.\d+)?(e[+-]\d+)?$)/;
+    let fields = 0;
+    for (const field of csv.split(/[,;\t\r\n]/)) {
+      expect(field).not.toMatch(formula);
+      fields++;
+    }
+    expect(fields).toBeGreaterThan(1000);
   });
 
   it('JSON: the valid runs as they were, parseable', () => {

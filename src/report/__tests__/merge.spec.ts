@@ -338,6 +338,39 @@ describe('mergeRuns', () => {
     ]);
   });
 
+  it('lists every invalid run record with its source, index and reason', () => {
+    const report = mergeRuns([
+      {
+        name: 'x.ipynb',
+        runs: [run()],
+        invalid: [
+          { index: 1, reason: 'missing id', preview: '{}' },
+          {
+            index: 3,
+            reason: 'train_seconds must be number or null',
+            preview: '…'
+          }
+        ]
+      },
+      { name: 'y.ipynb', runs: [] },
+      {
+        name: 'z.json',
+        runs: [],
+        invalid: [{ index: -1, reason: 'runs must be an array', preview: '1' }]
+      }
+    ]);
+    expect(report.invalid).toEqual([
+      { source: 'x.ipynb', index: 1, reason: 'missing id' },
+      {
+        source: 'x.ipynb',
+        index: 3,
+        reason: 'train_seconds must be number or null'
+      },
+      { source: 'z.json', index: -1, reason: 'runs must be an array' }
+    ]);
+    expect(report.runs).toHaveLength(1);
+  });
+
   it('caps the warnings', () => {
     const runs = Array.from({ length: 200 }, (_, i) =>
       run({ machine_label: `M${i}`, train_seconds: null })
@@ -400,7 +433,8 @@ describe('mergeRuns', () => {
       failed: [],
       machines: [],
       duplicates: 0,
-      warnings: []
+      warnings: [],
+      invalid: []
     });
   });
 });

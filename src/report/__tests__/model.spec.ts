@@ -62,6 +62,18 @@ describe('RecordedRunsModel', () => {
     expect(model.recorded.invalid).toHaveLength(0);
   });
 
+  it('finds nothing to show where only the device picker was used', () => {
+    empty.setMetadata(METADATA_KEY, { device: 'cuda:0' });
+    model.setNotebook(panelWith(empty));
+    expect(model.recorded).toEqual({
+      runs: [],
+      invalid: [],
+      schemaVersion: null,
+      problems: [],
+      sources: []
+    });
+  });
+
   it('keeps its reference toggle across notebooks', () => {
     model.showReference = true;
     model.setNotebook(panelWith(workstation));

@@ -55,6 +55,38 @@ describe('readDeviceBench', () => {
     expect(result.problems).toEqual([]);
   });
 
+  it('accepts what the device picker alone writes (no version, no runs)', () => {
+    for (const device of ['cuda:0', 'auto', 'mps']) {
+      const result = readDeviceBench({ device });
+      expect(result.runs).toEqual([]);
+      expect(result.invalid).toEqual([]);
+      expect(result.problems).toEqual([]);
+      expect(result.schemaVersion).toBeNull();
+    }
+    expect(
+      readSourceFile({
+        cells: [],
+        metadata: { device_bench: { device: 'cpu' } }
+      }).problems
+    ).toEqual([]);
+  });
+
+  it('still reports a missing version once there are runs', () => {
+    for (const runs of [[], [validRun()]]) {
+      const result = readDeviceBench({ device: 'cuda:0', runs });
+      expect(result.runs).toHaveLength(runs.length);
+      expect(result.problems).toEqual([
+        'schema_version is missing; read as version 1'
+      ]);
+    }
+  });
+
+  it('still checks the device the picker wrote', () => {
+    expect(readDeviceBench({ device: 'tpu:0' }).problems).toEqual([
+      'device must be auto, cpu, mps, cuda, cuda:N, xpu or xpu:N'
+    ]);
+  });
+
   it('unwraps the whole notebook metadata', () => {
     const result = readDeviceBench({
       kernelspec: { name: 'python3' },
