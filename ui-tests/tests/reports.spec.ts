@@ -175,6 +175,16 @@ test.describe('hostile notebooks', () => {
         path: report
       });
       expect(result.ok).toBe(true);
+      // What the export left out is said, not dropped silently.
+      const toast = page.locator('.Toastify__toast', {
+        hasText: /invalid run records? left out/
+      });
+      if (invalid > 0) {
+        await expect(toast.first()).toBeVisible();
+        await expect(toast.first()).toContainText(`${invalid} invalid`);
+      } else {
+        await expect(toast).toHaveCount(0);
+      }
       const html = String((await readFile(page, report)).content);
       expect(html).not.toMatch(/<script/i);
       expect(html.length).toBeLessThan(200_000);
