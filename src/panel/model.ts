@@ -75,6 +75,13 @@ export class DevicePanelModel extends VDomModel {
   }
 
   /**
+   * Why the `error` state (the view words it), or null.
+   */
+  get errorReason(): 'timeout' | 'dead' | 'aborted' | 'failed' | null {
+    return this._outcome?.kind === 'error' ? this._outcome.reason : null;
+  }
+
+  /**
    * Whether the panel is shown. The kernel is only asked while it is: the
    * probe imports torch in the kernel, which no one should pay for (or have
    * happen before their first cell) with the panel closed. Changes while it

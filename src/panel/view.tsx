@@ -62,7 +62,8 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
   }
 
   protected onBeforeDetach(msg: Message): void {
-    this.model.setActive(false);
+    // Disposing a VDomRenderer drops its model before detaching it.
+    (this.model as DevicePanelModel | null)?.setActive(false);
     super.onBeforeDetach(msg);
   }
 
@@ -146,7 +147,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
       case 'error':
         return (
           <div>
-            {message(model.errorMessage, 'error')}
+            {message(this._errorText(), 'error')}
             <button
               type="button"
               className="jp-mod-styled jp-mod-accept jp-DeviceBench-retry"
@@ -159,6 +160,33 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
       case 'no-torch':
       case 'ready':
         return this._renderReport(model.report);
+    }
+  }
+
+  /**
+   * The error in the user's language; the kernel's own words (English, or
+   * whatever the kernel said) only as the detail of a failure.
+   */
+  private _errorText(): string {
+    const trans = this._trans;
+    switch (this.model.errorReason) {
+      case 'timeout':
+        return trans.__(
+          'The kernel did not answer in time. Its first import of torch can take longer than the probe timeout (Settings, Device Bench).'
+        );
+      case 'dead':
+        return trans.__(
+          'The kernel is not running. Restart it to see its devices.'
+        );
+      case 'aborted':
+        return trans.__(
+          'The kernel dropped the question after an error in a running cell.'
+        );
+      default:
+        return trans.__(
+          'The kernel could not answer: %1',
+          this.model.errorMessage
+        );
     }
   }
 
