@@ -18,6 +18,7 @@ import { mergeRuns, sourceFromRead } from '../merge';
 import type { IMergedReport, IReadResult } from '../types';
 import { readDeviceBench, readSourceFile } from '../validate';
 import { parseCsv } from './fixtures/parseCsv';
+import { validRun } from './fixtures/build';
 
 const CORPUS = path.resolve(__dirname, '../../../ui-tests/hostile');
 const SCRIPT = path.join(CORPUS, 'make_corpus.py');
@@ -314,21 +315,14 @@ describe('hostile corpus', () => {
 
 describe('10 MB strings', () => {
   const big = `<script>${SENTINEL}</script>` + 'A'.repeat(10 * 1024 * 1024);
-  const valid = (id: string, fields: Record<string, unknown>) => ({
-    id,
-    status: 'ok',
-    source: 'headless',
-    machine_label: 'Big',
-    device: 'cuda:0',
-    profile: 'seed',
-    params: {},
-    settings: { epochs: 10, batch_size: 64 },
-    data: { source: 'mnist-train+test', train_samples: 60000 },
-    train_seconds: 10,
-    started_at: '2024-05-01T10:00:00Z',
-    finished_at: '2024-05-01T10:05:00Z',
-    ...fields
-  });
+  const valid = (id: string, fields: Record<string, unknown>) =>
+    validRun({
+      id,
+      source: 'headless',
+      machine_label: 'Big',
+      device: 'cuda:0',
+      ...fields
+    });
 
   function check(report: IMergedReport): void {
     const html = renderHtml(report, { includeReference: true });

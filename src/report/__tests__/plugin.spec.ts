@@ -8,6 +8,7 @@ import { NotebookModel, type INotebookTracker } from '@jupyterlab/notebook';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { CommandIDs, METADATA_KEY } from '../../tokens';
+import { validRun as fixtureRun } from './fixtures/build';
 import {
   leftOutDetails,
   leftOutMessage,
@@ -18,21 +19,7 @@ import {
 const trans = nullTranslator.load('jupyterlab_device_bench');
 
 function validRun(id: string, overrides: Record<string, unknown> = {}) {
-  return {
-    id,
-    status: 'ok',
-    source: 'jupyterlab',
-    machine_label: 'Laptop',
-    device: 'cpu',
-    profile: 'seed',
-    params: {},
-    settings: { epochs: 10, batch_size: 64 },
-    data: { source: 'mnist-train+test', train_samples: 60000 },
-    train_seconds: 10,
-    started_at: '2024-05-01T10:00:00Z',
-    finished_at: '2024-05-01T10:05:00Z',
-    ...overrides
-  };
+  return fixtureRun({ id, ...overrides });
 }
 
 describe('leftOutMessage', () => {

@@ -4,23 +4,7 @@ import {
   readSourceFile,
   runProblem
 } from '../validate';
-import { readJson } from './fixtures/build';
-
-function validRun(overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'run-1',
-    status: 'ok',
-    source: 'jupyterlab',
-    machine_label: 'Laptop',
-    device: 'cpu',
-    profile: 'seed',
-    params: {},
-    started_at: '2024-05-01T10:00:00Z',
-    finished_at: '2024-05-01T10:05:00Z',
-    train_seconds: 10,
-    ...overrides
-  };
-}
+import { readJson, validRun } from './fixtures/build';
 
 describe('readDeviceBench', () => {
   it('reads the valid runs of a notebook and lists the invalid one', () => {
