@@ -389,20 +389,26 @@ def sigint_raises():
     signal.signal(signal.SIGINT, previous)
 
 
+def interrupt_on_line(monkeypatch, printer: str, prefix: str) -> None:
+    """Make the command's `printer` (``_print`` or ``_print_err``) raise a real SIGINT right
+    after it prints a line that starts with `prefix`."""
+    real = getattr(cli_module, printer)
+
+    def printing(line):
+        real(line)
+        if line.startswith(prefix):
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(cli_module, printer, printing)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_interrupt_after_a_written_device_says_what_was_written(
     cli, sigint_raises, monkeypatch, tmp_path
 ):
     """A real Ctrl-C while a finished (and written) device is reported: the run stops and
     says what it wrote, not "nothing was written"."""
-    real_print = cli_module._print
-
-    def report(line):
-        real_print(line)
-        if line.startswith("[1/2]"):
-            signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(cli_module, "_print", report)
+    interrupt_on_line(monkeypatch, "_print", "[1/2]")
     bad = unavailable_cuda()
     code, out, err = cli("--devices", bad, bad, "--output", "out.ipynb")
     assert code == 130
@@ -419,14 +425,7 @@ def test_interrupt_after_a_written_device_says_what_was_written(
 def test_interrupt_before_any_device_writes_nothing(
     kernel_env, no_kernel, sigint_raises, monkeypatch, tmp_path, capsys
 ):
-    real_print_err = cli_module._print_err
-
-    def progress(line):
-        real_print_err(line)
-        if line.startswith("probing"):
-            signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(cli_module, "_print_err", progress)
+    interrupt_on_line(monkeypatch, "_print_err", "probing")
     monkeypatch.chdir(tmp_path)
     argv = ["run", "--devices", "cpu", "--kernel", nbutil.KERNEL_NAME, "--output", "out.ipynb"]
     assert main(argv) == 130

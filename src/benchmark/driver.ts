@@ -85,24 +85,6 @@ export class RecordNotSavedError extends Error {
 }
 
 /**
- * Whether the notebook's metadata holds the record (by id).
- */
-function recordedIn(
-  model: NotebookPanel['context']['model'],
-  record: PartialJSONObject
-): boolean {
-  const meta = model.getMetadata(METADATA_KEY) as
-    { runs?: unknown } | undefined;
-  const runs = Array.isArray(meta?.runs) ? meta.runs : [];
-  return runs.some(
-    run =>
-      !!run &&
-      typeof run === 'object' &&
-      (run as { id?: unknown }).id === record.id
-  );
-}
-
-/**
  * What the progress display of the notebook reports.
  */
 export interface IProgress {
@@ -430,28 +412,23 @@ export class BenchmarkDriver {
           emit
         );
         records.push(record);
-        let notSaved: RecordNotSavedError | null = null;
-        try {
-          await this._record(
-            panel,
-            path.value,
-            record,
-            options.history ?? DEFAULT_HISTORY
-          );
-        } catch (error) {
-          notSaved = new RecordNotSavedError(
-            device,
-            String((error as Error)?.message ?? error),
-            records,
-            !panel.context.isDisposed && recordedIn(panel.context.model, record)
-          );
-        }
+        const notSaved = await this._record(
+          panel,
+          path.value,
+          record,
+          options.history ?? DEFAULT_HISTORY
+        );
         // Shown in the panel either way: a figure that could not be saved
         // is still a figure.
         emit('recorded', { record });
         if (notSaved) {
           // The next record would go the same way: stop here.
-          throw notSaved;
+          throw new RecordNotSavedError(
+            device,
+            notSaved.reason,
+            records,
+            notSaved.inNotebook
+          );
         }
         if (panel.isDisposed) {
           break;
@@ -620,21 +597,40 @@ export class BenchmarkDriver {
 
   /**
    * Append the record and save; through the contents API when the notebook
-   * was closed meanwhile.
+   * was closed meanwhile. Resolves with why it could not, and whether the
+   * open notebook holds the record all the same, or null once saved.
    */
   private async _record(
     panel: NotebookPanel,
     path: string,
     record: PartialJSONObject,
     history: number
-  ): Promise<void> {
+  ): Promise<{ reason: string; inNotebook: boolean } | null> {
     const context = panel.context;
-    if (!context.isDisposed && context.model) {
-      // The document is still open (perhaps in another view): write there.
-      appendRun(context.model, record, history);
-      await context.save();
-      return;
+    let inNotebook = false;
+    try {
+      if (!context.isDisposed && context.model) {
+        // The document is still open (perhaps in another view): write there.
+        appendRun(context.model, record, history);
+        inNotebook = true;
+        await context.save();
+      } else {
+        await this._writeClosed(path, record, history);
+      }
+      return null;
+    } catch (error) {
+      return { reason: String((error as Error)?.message ?? error), inNotebook };
     }
+  }
+
+  /**
+   * Append the record to a closed notebook's file, through the contents API.
+   */
+  private async _writeClosed(
+    path: string,
+    record: PartialJSONObject,
+    history: number
+  ): Promise<void> {
     if (!this._contents) {
       throw new Error('the notebook was closed.');
     }

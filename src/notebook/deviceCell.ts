@@ -183,17 +183,17 @@ export function setDeviceCell(
   const source = deviceCellSource(device, label);
   const previous = readMetadata(model);
   const shared = model.sharedModel;
-  let index = findTaggedCell(model, DEVICE_CELL_TAG);
-  const tagged = shared.cells.filter(cell =>
-    tagsOf(cell.metadata).includes(DEVICE_CELL_TAG)
-  ).length;
-  if (tagged > 1) {
+  const tagged = shared.cells.flatMap((cell, i) =>
+    tagsOf(cell.metadata).includes(DEVICE_CELL_TAG) ? [i] : []
+  );
+  if (tagged.length > 1) {
     // A copied cell keeps its tags: updating one would leave the other
     // choosing its old device further down.
     throw new Error(
-      `${tagged} cells are tagged "${DEVICE_CELL_TAG}"; keep the tag on one of them (nothing was changed).`
+      `${tagged.length} cells are tagged "${DEVICE_CELL_TAG}"; keep the tag on one of them (nothing was changed).`
     );
   }
+  let index = tagged.length ? tagged[0] : -1;
   const created = index < 0;
   if (created) {
     index = deviceCellInsertIndex(model);

@@ -77,20 +77,16 @@ export class DevicePanelModel extends VDomModel {
   /**
    * Why the `error` state (the view words it), or null.
    */
-  get errorReason(): 'timeout' | 'dead' | 'aborted' | 'failed' | null {
+  get errorReason(): Extract<ProbeOutcome, { kind: 'error' }>['reason'] | null {
     return this._outcome?.kind === 'error' ? this._outcome.reason : null;
   }
 
   /**
-   * Whether the panel is shown. The kernel is only asked while it is: the
-   * probe imports torch in the kernel, which no one should pay for (or have
-   * happen before their first cell) with the panel closed. Changes while it
-   * is hidden are caught up on when it is shown again.
+   * Tell the model whether the panel is shown. The kernel is only asked
+   * while it is: the probe imports torch in the kernel, which no one should
+   * pay for (or have happen before their first cell) with the panel closed.
+   * Changes while it is hidden are caught up on when it is shown again.
    */
-  get isActive(): boolean {
-    return this._active;
-  }
-
   setActive(active: boolean): void {
     if (active === this._active) {
       return;

@@ -49,11 +49,7 @@ export function buildJsonReport(
     generated_at: isoTimestamp(options.generatedAt),
     sources: [...report.sources],
     warnings: [...report.warnings],
-    invalid: report.invalid.map(({ source, index, reason }) => ({
-      source,
-      index,
-      reason
-    })),
+    invalid: report.invalid.map(entry => ({ ...entry })),
     runs: report.runs.map(run => run.record)
   };
   if (options.includeReference) {
