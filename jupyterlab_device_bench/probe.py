@@ -122,6 +122,115 @@ def _python_info() -> Doc:
     }
 
 
+# --------------------------------------------------------------------------- environment
+
+
+def _distribution(name: str) -> Any:
+    """importlib.metadata's distribution (reads dist-info files, imports nothing); or None."""
+    try:
+        from importlib import metadata
+    except ImportError:
+        return None
+    try:
+        return metadata.distribution(name)
+    except Exception:
+        return None
+
+
+def _dist_version(name: str) -> str | None:
+    dist = _distribution(name)
+    return _maybe(lambda: str(dist.version)) if dist is not None else None
+
+
+def _prefix_parts(prefix: str) -> list[str]:
+    return [part for part in os.path.normpath(prefix).replace("\\", "/").split("/") if part]
+
+
+def _env_kind(prefix: str) -> str:
+    if ".pixi" in _prefix_parts(prefix):
+        return "pixi"
+    if os.path.isdir(os.path.join(prefix, "conda-meta")):
+        return "conda"
+    if sys.prefix == getattr(sys, "base_prefix", sys.prefix):
+        return "system"
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
+            if any(line.split("=")[0].strip() == "uv" for line in handle):
+                return "uv-venv"
+    except OSError:
+        pass
+    return "venv"
+
+
+def _pixi_project(prefix: str) -> str | None:
+    parts = os.path.normpath(prefix).split(os.sep)
+    if ".pixi" not in parts:
+        return None
+    project = os.sep.join(parts[: parts.index(".pixi")]) or os.sep
+    for manifest in ("pixi.toml", "pyproject.toml"):
+        if os.path.isfile(os.path.join(project, manifest)):
+            return os.path.join(project, manifest)
+    return None
+
+
+def _conda_has_pytorch(prefix: str) -> bool:
+    try:
+        names = os.listdir(os.path.join(prefix, "conda-meta"))
+    except OSError:
+        return False
+    return any(name.startswith("pytorch-") and name.endswith(".json") for name in names)
+
+
+def _torch_installer(raw: str | None, kind: str, conda_package: bool) -> str | None:
+    text = (raw or "").strip().lower()
+    if "pixi" in text or (conda_package and kind == "pixi"):
+        return "pixi"
+    if text in ("conda", "mamba", "micromamba") or conda_package:
+        return "conda"
+    if text.startswith("uv"):
+        return "uv"
+    if text == "pip":
+        return "pip"
+    return "other" if text else None
+
+
+def _torch_variant(version: str | None, cuda: str | None, hip: str | None) -> str | None:
+    """cpu, cu126, rocm7.2, xpu ... from the version's local label, else from the build."""
+    if not version:
+        return None
+    _, _, local = version.partition("+")
+    if local:
+        return local
+    if hip:
+        parts = str(hip).split(".")
+        return f"rocm{parts[0]}.{parts[1]}" if len(parts) > 1 else f"rocm{parts[0]}"
+    if cuda:
+        parts = str(cuda).split(".")
+        return f"cu{parts[0]}{parts[1] if len(parts) > 1 else '0'}"
+    return "default" if _is_macos() else "cpu"
+
+
+def _environment_info(torch_doc: Doc) -> Doc:
+    prefix = sys.prefix
+    kind = _env_kind(prefix)
+    dist = _distribution("torch")
+    raw = _maybe(lambda: dist.read_text("INSTALLER")) if dist is not None else None
+    conda_package = kind in ("conda", "pixi") and _conda_has_pytorch(prefix)
+    installer = _torch_installer(raw, kind, conda_package) if dist or conda_package else None
+    version = torch_doc["version"] or (_maybe(lambda: str(dist.version)) if dist else None)
+    return {
+        "env_kind": kind,
+        "prefix": prefix,
+        "pixi_project": _pixi_project(prefix) if kind == "pixi" else None,
+        "torch_installer": installer,
+        "torch_installer_raw": raw.strip() if raw else None,
+        "torch_dist_version": version,
+        "torch_variant": _torch_variant(version, torch_doc["cuda_build"], torch_doc["hip"]),
+        "torchvision": _dist_version("torchvision"),
+        "torchaudio": _dist_version("torchaudio"),
+    }
+
+
 # --------------------------------------------------------------------------- torch
 
 
@@ -227,11 +336,13 @@ def _read_nvml_pynvml() -> Doc | None:
         gpus = []
         for index in range(int(pynvml.nvmlDeviceGetCount())):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            capability = _maybe(lambda h=handle: pynvml.nvmlDeviceGetCudaComputeCapability(h))
             gpus.append(
                 {
                     "index": index,
                     "name": _text(pynvml.nvmlDeviceGetName(handle)),
                     "total_memory": int(pynvml.nvmlDeviceGetMemoryInfo(handle).total),
+                    "capability": f"{capability[0]}.{capability[1]}" if capability else None,
                 }
             )
         info["gpus"] = gpus
@@ -302,12 +413,26 @@ def _read_nvml_ctypes() -> Doc | None:
                     "index": index,
                     "name": name or f"NVIDIA GPU {index}",
                     "total_memory": int(memory.total) if has_memory else None,
+                    "capability": _ctypes_capability(lib, handle),
                 }
             )
         info["gpus"] = gpus
         return info
     finally:
         lib.nvmlShutdown()
+
+
+def _ctypes_capability(lib: Any, handle: Any) -> str | None:
+    """nvmlDeviceGetCudaComputeCapability (NVML, no CUDA context); None on old drivers."""
+    import ctypes
+
+    function = getattr(lib, "nvmlDeviceGetCudaComputeCapability", None)
+    if function is None:
+        return None
+    major, minor = ctypes.c_int(), ctypes.c_int()
+    if function(handle, ctypes.byref(major), ctypes.byref(minor)) != 0:
+        return None
+    return f"{major.value}.{minor.value}"
 
 
 def _read_nvml() -> Doc:
@@ -606,7 +731,8 @@ def _recommended(devices: list[Doc]) -> str | None:
 
 
 def _diagnostic(code: str, severity: str, message: str, fix: str | None) -> Doc:
-    return {"code": code, "severity": severity, "message": message, "fix": fix}
+    # ``fixes`` (structured commands) are filled by the install doctor (doctor.py).
+    return {"code": code, "severity": severity, "message": message, "fix": fix, "fixes": []}
 
 
 def _pip(doc: Doc, args: str) -> str:
@@ -614,13 +740,15 @@ def _pip(doc: Doc, args: str) -> str:
 
 
 def _cuda_index_hint(doc: Doc) -> str:
+    # The install doctor replaces this with exact commands; this text must stay true without it.
     driver = doc["cuda"]["driver_cuda_version"]
     limit = (
-        f"no newer than CUDA {driver} (the highest version your NVIDIA driver supports)"
+        f"one your driver can run (it supports CUDA {driver}; any CUDA {driver.split('.')[0]}.x "
+        "build runs on it through minor-version compatibility)"
         if driver
-        else "that your NVIDIA driver supports"
+        else "one your NVIDIA driver can run"
     )
-    return f"choose the CUDA variant on {_PYTORCH_SELECTOR} {limit}"
+    return f"choose the CUDA variant on {_PYTORCH_SELECTOR}: {limit}"
 
 
 def _torch_import_diagnostics(doc: Doc) -> list[Doc]:
@@ -823,8 +951,8 @@ def _mps_diagnostics(doc: Doc) -> list[Doc]:
             "on an Intel Mac, MPS needs an AMD GPU."
         )
         fix = (
-            "MPS runs on Apple silicon (M1 or later), or on an Intel Mac with an AMD GPU and "
-            "macOS 12.3 or later; without one the kernel will use the CPU."
+            "MPS runs on Apple silicon (M1 or later); the last torch for Intel Macs is 2.2.2, "
+            "so the kernel will use the CPU."
         )
     else:
         message = f"{head} on this Apple silicon Mac (macOS {macos or 'unknown'})."
@@ -851,7 +979,93 @@ def _diagnose(doc: Doc) -> list[Doc]:
     return found
 
 
+# --------------------------------------------------------------------------- backends
+
+
+_SHORT_REASONS = {
+    "cpu-only-build": "this torch is a CPU-only build",
+    "arch-unsupported": "this torch build has no code for the GPU's compute capability",
+    "cuda-unavailable": "torch.cuda.is_available() is False",
+    "torch-missing": "torch is not installed in this kernel",
+    "torch-import-failed": "torch is installed but does not import",
+}
+
+
+def _backend(backend: str, usable: bool, device: str | None, reason: str) -> Doc:
+    return {"backend": backend, "usable": usable, "device": device, "reason": reason}
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(": ", 1)[1] if ": " in text[:90] else text
+    return head.split(". ")[0].rstrip(".")
+
+
+def _cuda_backend(doc: Doc, codes: dict[str, Doc], name: str) -> Doc:
+    usable = [dev for dev in doc["devices"] if dev["kind"] == "cuda" and dev["available"]]
+    if usable:
+        dev = usable[0]
+        return _backend(name, True, dev["id"], f"{dev['id']}: {dev['name']}")
+    for code in ("torch-missing", "torch-import-failed", "cpu-only-build", "arch-unsupported"):
+        if code in codes:
+            return _backend(name, False, None, _SHORT_REASONS[code])
+    if "cuda-unavailable" in codes:
+        return _backend(name, False, None, _first_sentence(codes["cuda-unavailable"]["message"]))
+    return _backend(name, False, None, "no NVIDIA GPU was found")
+
+
+def _backends(doc: Doc) -> list[Doc]:
+    """One row per backend: usable or not, and why in one line."""
+    codes = {item["code"]: item for item in doc["diagnostics"]}
+    torch_doc, installed = doc["torch"], doc["torch"]["installed"]
+    rows = [_cuda_backend(doc, codes, "rocm" if torch_doc["hip"] else "cuda")]
+    mps = next((dev for dev in doc["devices"] if dev["kind"] == "mps"), None)
+    if mps is not None or doc["python"]["os"] == "Darwin":
+        if mps is not None and mps["available"]:
+            rows.append(_backend("mps", True, "mps", mps["detail"]))
+        elif "mps-unavailable" in codes:
+            rows.append(
+                _backend("mps", False, None, _first_sentence(codes["mps-unavailable"]["message"]))
+            )
+        elif not installed:
+            rows.append(_backend("mps", False, None, _SHORT_REASONS["torch-missing"]))
+        else:
+            rows.append(_backend("mps", False, None, "this torch build has no MPS support"))
+    xpu = [dev for dev in doc["devices"] if dev["kind"] == "xpu"]
+    if xpu:
+        rows.append(_backend("xpu", True, xpu[0]["id"], f"{xpu[0]['id']}: {xpu[0]['name']}"))
+    if installed:
+        rows.append(_backend("cpu", True, "cpu", doc["cpu"]["model"] or "CPU"))
+    else:
+        code = "torch-import-failed" if "torch-import-failed" in codes else "torch-missing"
+        rows.append(_backend("cpu", False, None, _SHORT_REASONS[code]))
+    return rows
+
+
 # --------------------------------------------------------------------------- entry points
+
+
+def _load_doctor(
+    errors: Errors, source: str | None, facts_json: str | None
+) -> tuple[Callable[..., Doc], Doc] | None:
+    """The install doctor's advise() and facts: from the texts the extension passes, else from
+    doctor.py and install_facts.json beside this file (script and package use)."""
+    try:
+        if source is None:
+            here = globals().get("__file__")
+            if not here:
+                return None
+            folder = os.path.dirname(os.path.abspath(here))
+            with open(os.path.join(folder, "doctor.py"), encoding="utf-8") as handle:
+                source = handle.read()
+            if facts_json is None:
+                with open(os.path.join(folder, "install_facts.json"), encoding="utf-8") as handle:
+                    facts_json = handle.read()
+        namespace: Doc = {"__name__": "__device_bench_doctor__"}
+        exec(compile(source, "device_bench_doctor", "exec"), namespace)
+        return namespace["advise"], json.loads(facts_json or "null")
+    except Exception as exc:
+        _note_error(errors, "doctor", exc)
+        return None
 
 
 def _section(errors: Errors, name: str, fn: Callable[[], Any], fallback: Any) -> Any:
@@ -893,9 +1107,27 @@ def _default_document() -> Doc:
         "mps": {"built": False, "available": False, "macos_version": None},
         "xpu": {"available": False, "device_count": 0, "devices": []},
         "cpu": {"model": None, "logical_cores": None, "torch_threads": None, "total_memory": None},
+        "environment": {
+            "env_kind": None,
+            "prefix": sys.prefix,
+            "pixi_project": None,
+            "torch_installer": None,
+            "torch_installer_raw": None,
+            "torch_dist_version": None,
+            "torch_variant": None,
+            "torchvision": None,
+            "torchaudio": None,
+        },
         "devices": [],
         "recommended": None,
+        "backends": [],
         "diagnostics": [],
+        "facts": {
+            "as_of": None,
+            "newest_release": None,
+            "torch_release_known": None,
+            "newer_than_known": False,
+        },
         "warnings": [],
         "captured_output": None,
         "errors": [],
@@ -903,7 +1135,7 @@ def _default_document() -> Doc:
     }
 
 
-def _collect(doc: Doc, errors: Errors) -> None:
+def _collect(doc: Doc, errors: Errors, doctor: tuple[Callable[..., Doc], Doc] | None) -> None:
     """Fill ``doc`` section by section; a failing section is recorded and keeps its default."""
 
     def run(name: str, fn: Callable[[], Any]) -> None:
@@ -912,6 +1144,7 @@ def _collect(doc: Doc, errors: Errors) -> None:
     run("python", _python_info)
     torch, import_error, error_kind = _import_torch()
     run("torch", lambda: _torch_info(torch, import_error, error_kind))
+    run("environment", lambda: _environment_info(doc["torch"]))
     if not doc["torch"]["installed"]:
         torch = None
     nvml = _section(errors, "nvml", _read_nvml, _default_nvml())
@@ -922,14 +1155,22 @@ def _collect(doc: Doc, errors: Errors) -> None:
     run("devices", lambda: _device_list(doc))
     run("recommended", lambda: _recommended(doc["devices"]))
     run("diagnostics", lambda: _diagnose(doc))
+    if doctor is not None:
+        advice = _section(errors, "doctor", lambda: doctor[0](doc, doctor[1]), None)
+        if advice is not None:
+            doc["diagnostics"], doc["facts"] = advice["diagnostics"], advice["facts"]
+    run("backends", lambda: _backends(doc))
 
 
 def _warning_text(record: warnings.WarningMessage) -> str:
     return f"{record.category.__name__}: {record.message}"
 
 
-def device_bench_probe() -> Doc:
-    """Describe this kernel's Python, torch and devices as a JSON-ready dict. Never raises."""
+def device_bench_probe(doctor_source: str | None = None, facts_json: str | None = None) -> Doc:
+    """Describe this kernel's Python, torch and devices as a JSON-ready dict. Never raises.
+
+    ``doctor_source`` / ``facts_json``: the text of doctor.py and install_facts.json (the
+    extension passes both); without them they are read beside this file when it has one."""
     started = time.perf_counter()
     doc = _default_document()
     errors: Errors = doc["errors"]
@@ -940,7 +1181,8 @@ def device_bench_probe() -> Doc:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             with warnings.catch_warnings(record=True) as records:
                 warnings.simplefilter("always")
-                _collect(doc, errors)
+                doctor = _load_doctor(errors, doctor_source, facts_json)
+                _collect(doc, errors, doctor)
                 doc["warnings"] = [_warning_text(record) for record in records]
     except Exception as exc:
         _note_error(errors, "probe", exc)
@@ -950,15 +1192,18 @@ def device_bench_probe() -> Doc:
     return doc
 
 
-def device_bench_probe_json(indent: int | None = None) -> str:
-    doc = device_bench_probe()
+def device_bench_probe_json(
+    indent: int | None = None, doctor_source: str | None = None, facts_json: str | None = None
+) -> str:
+    doc = device_bench_probe(doctor_source, facts_json)
     # default=str: an unexpected value type must degrade to text, not break the contract.
     return json.dumps(doc, ensure_ascii=True, allow_nan=False, indent=indent, default=str)
 
 
-def device_bench_probe_b64() -> str:
+def device_bench_probe_b64(doctor_source: str | None = None, facts_json: str | None = None) -> str:
     """The document as base64(JSON): its repr in a user_expressions reply is trivial to parse."""
-    return base64.b64encode(device_bench_probe_json().encode()).decode("ascii")
+    text = device_bench_probe_json(None, doctor_source, facts_json)
+    return base64.b64encode(text.encode()).decode("ascii")
 
 
 if __name__ == "__main__":

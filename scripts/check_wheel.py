@@ -74,6 +74,9 @@ def check_contents(wheel: Path) -> None:
         "jupyterlab_device_bench/__init__.py",
         "jupyterlab_device_bench/_version.py",
         "jupyterlab_device_bench/probe.py",
+        "jupyterlab_device_bench/doctor.py",
+        "jupyterlab_device_bench/install_facts.json",
+        "jupyterlab_device_bench/schemas/install_facts.schema.json",
     ]
     if (ROOT / "notebooks" / "mnist_bench.ipynb").exists():
         expected.append("jupyterlab_device_bench/notebooks/mnist_bench.ipynb")

@@ -15,6 +15,8 @@ from typing import Any, Callable
 import pytest
 
 PROBE_PATH = Path(__file__).resolve().parents[1] / "probe.py"
+DOCTOR_PATH = Path(__file__).resolve().parents[1] / "doctor.py"
+FACTS_PATH = Path(__file__).resolve().parents[1] / "install_facts.json"
 TYPES_PATH = Path(__file__).resolve().parents[2] / "src" / "kernel" / "types.ts"
 # The real MNIST test split beside the repository (CI clones with ../shared beside it).
 MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
@@ -126,15 +128,26 @@ def fake_torch_module(
 
 
 def fake_nvml(
-    driver_cuda_version: str | None = "12.4", gpus: tuple[str, ...] = ("NVIDIA Fake GPU",)
+    driver_cuda_version: str | None = "12.4",
+    gpus: tuple[str, ...] = ("NVIDIA Fake GPU",),
+    *,
+    driver_version: str = "550.00",
+    capabilities: tuple[str | None, ...] = (),
 ) -> dict[str, Any]:
-    """What the probe's NVML reader returns on a machine with an NVIDIA driver."""
+    """What the probe's NVML reader returns on a machine with an NVIDIA driver.
+
+    ``capabilities``: each GPU's compute capability ("8.6"), None where NVML does not say."""
     return {
         "source": "fake",
         "driver_cuda_version": driver_cuda_version,
-        "driver_version": "550.00",
+        "driver_version": driver_version,
         "gpus": [
-            {"index": index, "name": name, "total_memory": 8 << 30}
+            {
+                "index": index,
+                "name": name,
+                "total_memory": 8 << 30,
+                "capability": capabilities[index] if index < len(capabilities) else None,
+            }
             for index, name in enumerate(gpus)
         ],
         "error": None,

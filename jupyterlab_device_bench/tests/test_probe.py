@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from typing import Any, Callable
 import pytest
 
 from .conftest import (
+    DOCTOR_PATH,
     PROBE_PATH,
     TYPES_PATH,
     fake_cuda_device,
@@ -187,8 +189,16 @@ def test_interpreter_without_torch(python_without_torch: str) -> None:
     missing = diagnostic(doc, "torch-missing")
     assert missing["severity"] == "error"
     assert python_without_torch in missing["message"]
-    assert f'"{python_without_torch}" -m pip install torch' in missing["fix"]
-    assert "conda" in missing["fix"]
+    # The install doctor's plan: the newest known release, for this very interpreter.
+    newest = doc["facts"]["newest_release"]
+    command = (
+        f"{shlex.quote(python_without_torch)} -m pip install 'torch=={newest}.*' "
+        "--index-url https://download.pytorch.org/whl/cpu"
+    )
+    assert command in missing["fix"]
+    (fix,) = missing["fixes"]
+    assert fix["commands"][0] == {"shell": "posix", "command": command}
+    assert fix["cell"].startswith(f'%pip install "torch=={newest}.*"')
     assert codes(doc) == ["torch-missing"]
 
 
@@ -337,13 +347,15 @@ def test_kernel_probe_keeps_user_namespace(kernel_run: dict) -> None:
 
 def test_fake_torch_cpu_build_with_nvidia_gpu(fake_machine: FakeMachine) -> None:
     gpu = "NVIDIA GeForce RTX 3070 Ti Laptop GPU"
-    doc = fake_machine(fake_torch_module(), fake_nvml("12.4", (gpu,)))
+    torch = fake_torch_module(version="2.13.0+cpu")
+    doc = fake_machine(torch, fake_nvml("12.4", (gpu,), capabilities=("8.6",)))
     found = diagnostic(doc, "cpu-only-build")
     assert found["severity"] == "error"
     assert "CPU-only build" in found["message"] and gpu in found["message"]
-    assert "12.4" in found["fix"]
-    assert "--index-url https://download.pytorch.org/whl/cu" in found["fix"]
-    assert f'"{sys.executable}" -m pip uninstall -y torch' in found["fix"]
+    # torch 2.13 has no CUDA 12.4 build; cu126 runs on a 12.4 driver (minor-version compat).
+    assert "--index-url https://download.pytorch.org/whl/cu126" in found["fix"]
+    assert f"{shlex.quote(sys.executable)} -m pip uninstall -y torch" in found["fix"]
+    assert "CUDA 12.6 runs on a CUDA 12.4 driver" in found["fixes"][0]["reason"]
     assert "cpu-only" not in codes(doc)
     assert device_ids(doc) == ["cuda:0", "cpu"]
     assert doc["devices"][0]["available"] is False and doc["devices"][0]["name"] == gpu
@@ -518,7 +530,10 @@ def test_fake_torch_cuda_arch_unsupported(fake_machine: FakeMachine) -> None:
     assert "NVIDIA GeForce GTX 1080 (cuda:0) has compute capability 6.1" in found["message"]
     assert "NVIDIA Tesla K80 (cuda:1) has compute capability 3.7" in found["message"]
     assert "sm_75 sm_80 sm_86 sm_90 sm_100 sm_120" in found["message"]
-    assert "older torch" in found["fix"]
+    # The newer-than-known fake torch gets no guessed command, and the known releases have no
+    # single build for both GPUs: Kepler (3.7) has no code in any of them.
+    assert "newer than this product knows" in found["fix"]
+    assert "even a correct install cannot use this GPU" in found["fixes"][1]["reason"]
     assert [device["available"] for device in doc["devices"]] == [False, False, True]
     assert doc["recommended"] == "cpu"
 
@@ -673,6 +688,10 @@ int nvmlDeviceGetName(void *handle, char *text, unsigned size) {
     strncpy(text, (unsigned long)handle == 1 ? "NVIDIA Fake A" : "NVIDIA Fake B", size);
     return 0;
 }
+int nvmlDeviceGetCudaComputeCapability(void *handle, int *major, int *minor) {
+    *major = (unsigned long)handle == 1 ? 8 : 6; *minor = (unsigned long)handle == 1 ? 6 : 1;
+    return 0;
+}
 int nvmlDeviceGetMemoryInfo(void *handle, fake_memory *memory) {
     memory->total = (unsigned long long)handle << 30; memory->free = 0; memory->used = 0;
     return 0;
@@ -707,12 +726,16 @@ def test_nvml_read_through_ctypes(fake_nvml_library: Path, python_without_torch:
     assert cuda["driver_version"] == "550.54.15"
     assert cuda["nvml_gpu_count"] == 2
     assert cuda["nvml_gpus"] == [
-        {"index": 0, "name": "NVIDIA Fake A", "total_memory": 1 << 30},
-        {"index": 1, "name": "NVIDIA Fake B", "total_memory": 2 << 30},
+        {"index": 0, "name": "NVIDIA Fake A", "total_memory": 1 << 30, "capability": "8.6"},
+        {"index": 1, "name": "NVIDIA Fake B", "total_memory": 2 << 30, "capability": "6.1"},
     ]
     assert cuda["nvidia_gpu_detected"] is True
     # Without torch, the install hint points at a CUDA build the driver can run.
-    assert "no newer than CUDA 12.4" in diagnostic(doc, "torch-missing")["fix"]
+    newest = doc["facts"]["newest_release"]
+    assert (
+        f"'torch=={newest}.*' --index-url https://download.pytorch.org/whl/cu126"
+        in (diagnostic(doc, "torch-missing")["fix"])
+    )
 
 
 def test_real_cpu_torch_with_fake_nvidia_gpu(fake_nvml_library: Path, real_torch: Any) -> None:
@@ -721,7 +744,8 @@ def test_real_cpu_torch_with_fake_nvidia_gpu(fake_nvml_library: Path, real_torch
     doc = run_probe_script(sys.executable, clean_env(LD_LIBRARY_PATH=str(fake_nvml_library)))
     found = diagnostic(doc, "cpu-only-build")
     assert "NVIDIA Fake A, NVIDIA Fake B" in found["message"]
-    assert "12.4" in found["fix"]
+    # 8.6 and 6.1 on a CUDA 12.4 driver: cu126 of the installed release (2.13).
+    assert "'torch==2.13.*' --index-url https://download.pytorch.org/whl/cu126" in found["fix"]
     assert device_ids(doc) == ["cuda:0", "cuda:1", "cpu"]
     assert doc["recommended"] == "cpu"
 
@@ -774,13 +798,26 @@ def test_typescript_types_mirror_the_document(fake_machine: FakeMachine) -> None
     assert interfaces["IProbeCpu"] == set(doc["cpu"])
     assert interfaces["IProbeDevice"] == set(doc["devices"][0])
     assert interfaces["IProbeDiagnostic"] == set(doc["diagnostics"][0])
+    assert interfaces["IProbeEnvironment"] == set(doc["environment"])
+    assert interfaces["IProbeBackend"] == set(doc["backends"][0])
+    assert interfaces["IProbeFacts"] == set(doc["facts"])
+    fix_doc = fake_machine(
+        fake_torch_module(version="2.13.0+cpu"),
+        fake_nvml("12.4", ("NVIDIA GeForce RTX 3090",), capabilities=("8.6",)),
+    )
+    fixes = [fix for item in doc["diagnostics"] + fix_doc["diagnostics"] for fix in item["fixes"]]
+    assert fixes, "the fake machines must produce at least one fix"
+    assert all(interfaces["IProbeFix"] == set(fix) for fix in fixes)
+    assert all(interfaces["IProbeCommand"] == set(c) for fix in fixes for c in fix["commands"])
+    targets = [fix["target"] for fix in fixes if fix["target"]]
+    assert targets and all(interfaces["IProbeFixTarget"] == set(t) for t in targets)
     assert interfaces["IProbeError"] == {"section", "message"}
 
 
 def test_typescript_diagnostic_codes_match_the_probe() -> None:
     python_codes = set(
         re.findall(r'_diagnostic\(\s*"([a-z-]+)"', PROBE_PATH.read_text(encoding="utf-8"))
-    )
+    ) | set(re.findall(r'_diag\(\s*"([a-z-]+)"', DOCTOR_PATH.read_text(encoding="utf-8")))
     union = re.search(
         r"export type DiagnosticCode =(.*?);", TYPES_PATH.read_text(encoding="utf-8"), re.S
     )

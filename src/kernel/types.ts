@@ -29,7 +29,9 @@ export type DiagnosticCode =
   | 'arch-unsupported'
   | 'cuda-devices-hidden'
   | 'mps-unavailable'
-  | 'cpu-only';
+  | 'cpu-only'
+  | 'torchvision-mismatch'
+  | 'torchaudio-mismatch';
 
 /**
  * The kind of a device in the flat device list.
@@ -90,6 +92,8 @@ export interface IProbeNvmlGpu {
   name: string;
   /** Bytes. */
   total_memory: number | null;
+  /** `nvmlDeviceGetCudaComputeCapability`, e.g. "8.6"; null when the driver does not say. */
+  capability: string | null;
 }
 
 /**
@@ -197,6 +201,87 @@ export interface IProbeDevice {
 }
 
 /**
+ * How the kernel's environment and its torch were installed (no network, nothing imported).
+ */
+export interface IProbeEnvironment {
+  /** "venv", "uv-venv", "conda", "pixi", "system". */
+  env_kind: string | null;
+  /** `sys.prefix`: shown in commands only, never written to notebooks. */
+  prefix: string;
+  /** The pixi manifest of a pixi environment. */
+  pixi_project: string | null;
+  /** From torch's dist-info INSTALLER and conda-meta: "pip", "uv", "conda", "pixi", "other". */
+  torch_installer: string | null;
+  /** The INSTALLER file's text. */
+  torch_installer_raw: string | null;
+  /** torch's version from its metadata (also when it fails to import). */
+  torch_dist_version: string | null;
+  /** "cpu", "cu126", "rocm7.2", "xpu", or "default" (macOS PyPI build). */
+  torch_variant: string | null;
+  /** torchvision's version from its metadata (never imported). */
+  torchvision: string | null;
+  /** torchaudio's version from its metadata (never imported). */
+  torchaudio: string | null;
+}
+
+/**
+ * One backend at a glance: usable or not, and why in one line.
+ */
+export interface IProbeBackend {
+  backend: 'cuda' | 'rocm' | 'mps' | 'xpu' | 'cpu';
+  usable: boolean;
+  /** The torch device to use when usable, e.g. "cuda:0". */
+  device: string | null;
+  reason: string;
+}
+
+/**
+ * The shell a command is written for; "notebook" is the cell form.
+ */
+export type CommandShell = 'posix' | 'powershell' | 'cmd' | 'notebook';
+
+/**
+ * One command line (or a few, one per line) for one shell.
+ */
+export interface IProbeCommand {
+  shell: CommandShell;
+  command: string;
+}
+
+/**
+ * What an install fix installs.
+ */
+export interface IProbeFixTarget {
+  /** The torch release, e.g. "2.13". */
+  torch: string | null;
+  /** "cu126", "cpu", ...; null for PyPI's default build (macOS). */
+  variant: string | null;
+  kind: string;
+  cuda: string | null;
+  index_url: string | null;
+  torchvision: string | null;
+}
+
+/**
+ * One way to fix a diagnosis (see docs/install-doctor.md).
+ */
+export interface IProbeFix {
+  title: string;
+  reason: string;
+  /** The fix to show first; alternatives are false. */
+  primary: boolean;
+  /** Things to do by hand first (a driver or macOS update). */
+  steps: string[];
+  commands: IProbeCommand[];
+  /** A `%pip` / `%conda` / `!uv` cell naming no path; null when there is none. */
+  cell: string | null;
+  installer: string | null;
+  target: IProbeFixTarget | null;
+  /** The device that should be usable after the fix, e.g. "cuda:0". */
+  expect: string | null;
+}
+
+/**
  * A finding in plain English, with what to do about it.
  */
 export interface IProbeDiagnostic {
@@ -205,6 +290,18 @@ export interface IProbeDiagnostic {
   message: string;
   /** What to do, including exact commands; null for plain notes. */
   fix: string | null;
+  /** The install doctor's fix plan, primary first. */
+  fixes: IProbeFix[];
+}
+
+/**
+ * What the install doctor's facts are and whether they cover this torch.
+ */
+export interface IProbeFacts {
+  as_of: string | null;
+  newest_release: string | null;
+  torch_release_known: boolean | null;
+  newer_than_known: boolean;
 }
 
 /**
@@ -226,11 +323,15 @@ export interface IProbeReport {
   mps: IProbeMps;
   xpu: IProbeXpu;
   cpu: IProbeCpu;
+  environment: IProbeEnvironment;
   /** CUDA devices, then MPS, then XPU, then the CPU; empty when torch is missing. */
   devices: IProbeDevice[];
   /** The id to preselect: the first available device; null without torch. */
   recommended: string | null;
+  /** One row per backend (CUDA or ROCm, MPS on macOS, XPU when present, CPU). */
+  backends: IProbeBackend[];
   diagnostics: IProbeDiagnostic[];
+  facts: IProbeFacts;
   /** Python warnings raised while probing, as "Category: message". */
   warnings: string[];
   /** Text that third-party code printed while probing (kept out of the notebook). */

@@ -1,0 +1,1101 @@
+"""Install doctor: from a probe document and the install facts to the exact fix commands.
+
+Pure functions over two JSON-ready values: the probe document (probe.py) and the install facts
+(install_facts.json, validated by schemas/install_facts.schema.json). Like probe.py this runs in
+the user's kernel, which may not have this package: the extension embeds this file's text and the
+facts' JSON and hands both to the probe as string literals. So: Python 3.8+ standard library only,
+no I/O except ``load_facts()`` reading the file beside this one, nothing printed, nothing raised.
+
+The entry point is ``advise(doc, facts)``: a new diagnostics list where every diagnostic carries
+``fixes`` (see docs/install-doctor.md), plus a ``facts`` summary for the document.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    Doc = dict[str, Any]
+
+FACTS_FILE = "install_facts.json"
+SELECTOR = "https://pytorch.org/get-started/locally/"
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def load_facts(text: str | None = None) -> Doc:
+    """The facts from JSON text, or from the file beside this module."""
+    if text is None:
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, FACTS_FILE), encoding="utf-8") as handle:
+            text = handle.read()
+    return json.loads(text)
+
+
+def version_tuple(text: Any) -> tuple[int, ...] | None:
+    """'2.13.0+cu126' -> (2, 13, 0); '12.4' -> (12, 4); None when not a version."""
+    if text is None:
+        return None
+    match = re.match(r"^\s*(\d+(?:\.\d+)*)", str(text))
+    if not match:
+        return None
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def release_of(version: Any) -> str | None:
+    """'2.13.0+cpu' -> '2.13'."""
+    parts = version_tuple(version)
+    if parts is None or len(parts) < 2:
+        return None
+    return f"{parts[0]}.{parts[1]}"
+
+
+def _at_least(value: Any, minimum: Any) -> bool:
+    have, need = version_tuple(value), version_tuple(minimum)
+    return have is not None and need is not None and have >= need
+
+
+def releases_newest_first(facts: Doc) -> list[Doc]:
+    return sorted(
+        facts["releases"], key=lambda row: version_tuple(row["torch"]) or (), reverse=True
+    )
+
+
+def find_release(facts: Doc, release: str | None) -> Doc | None:
+    return next((row for row in facts["releases"] if row["torch"] == release), None)
+
+
+def newest_known(facts: Doc) -> str:
+    return releases_newest_first(facts)[0]["torch"]
+
+
+def is_newer_than_known(facts: Doc, release: str | None) -> bool:
+    have, newest = version_tuple(release), version_tuple(newest_known(facts))
+    return have is not None and newest is not None and have > newest
+
+
+def cuda_variant_facts(facts: Doc, cuda: str) -> Doc | None:
+    return next((row for row in facts["cuda_variants"] if row["cuda"] == cuda), None)
+
+
+def index_url(facts: Doc, variant: str) -> str:
+    return facts["index_base"] + variant
+
+
+def min_driver(facts: Doc, cuda: str, os_name: str | None) -> str | None:
+    major = (version_tuple(cuda) or (0,))[0]
+    row = next((item for item in facts["drivers"] if item["cuda_major"] == major), None)
+    if row is None:
+        return None
+    return row["windows"] if os_name == "Windows" else row["linux"]
+
+
+def mps_macos_needed(facts: Doc, release: str | None) -> str | None:
+    have = version_tuple(release)
+    if have is None:
+        return None
+    for row in facts["mps"]:
+        low, high = version_tuple(row["torch_from"]), version_tuple(row["torch_to"])
+        if low is not None and have >= low and (high is None or have <= high):
+            return row["macos"]
+    return None
+
+
+# --------------------------------------------------------------------------- GPU rules
+
+
+def code_runs_on(built: str, device: str) -> bool:
+    """Binary code built for X.Y runs on X.Z with Z >= Y (same major)."""
+    b, d = version_tuple(built), version_tuple(device)
+    if b is None or d is None or len(b) < 2 or len(d) < 2:
+        return False
+    return b[0] == d[0] and d[1] >= b[1]
+
+
+def variant_has_code(facts: Doc, cuda: str, capability: str, platform: str | None) -> bool | None:
+    """Whether a CUDA variant has code for a GPU; None when the facts do not say."""
+    row = cuda_variant_facts(facts, cuda)
+    if row is None or row["capabilities"] is None:
+        return None
+    if any(code_runs_on(built, capability) for built in row["capabilities"]):
+        return True
+    ptx = row["ptx"]
+    if ptx and platform in ptx["platforms"]:
+        have, need = version_tuple(capability), version_tuple(ptx["capability"])
+        return bool(have and need and have >= need)
+    return False
+
+
+def variant_runs_on_driver(
+    facts: Doc, cuda: str, driver_cuda: str | None, driver_version: str | None, os_name: str | None
+) -> bool | None:
+    """Whether a CUDA X.Y build runs on this driver (minor-version compatibility); None unknown."""
+    need = version_tuple(cuda)
+    if need is None:
+        return None
+    minimum = min_driver(facts, cuda, os_name)
+    have_cuda = version_tuple(driver_cuda)
+    if have_cuda is not None:
+        if have_cuda[0] > need[0]:
+            return True
+        if have_cuda[0] < need[0]:
+            return False
+    if driver_version is None:
+        return None if have_cuda is None else True
+    if minimum is None:
+        return have_cuda is not None
+    return _at_least(driver_version, minimum)
+
+
+def platform_key(python: Doc) -> str | None:
+    os_name, machine = python.get("os"), (python.get("machine") or "").lower()
+    arch = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "aarch64", "arm64": "arm64"}.get(
+        machine, machine
+    )
+    if os_name == "Linux":
+        return f"linux-{'aarch64' if arch in ('aarch64', 'arm64') else arch}"
+    if os_name == "Windows":
+        return f"windows-{arch}"
+    if os_name == "Darwin":
+        return f"macos-{arch}"
+    return None
+
+
+def _usable_cuda_variants(release: Doc, facts: Doc, platform: str | None) -> list[Doc]:
+    """Non-experimental CUDA variants of a release with known GPU lists, highest CUDA first."""
+    found = []
+    for variant in release["variants"]:
+        if variant["kind"] != "cuda" or variant.get("status") == "experimental":
+            continue
+        row = cuda_variant_facts(facts, variant["cuda"])
+        if row is None or row["capabilities"] is None or platform not in row["platforms"]:
+            continue
+        found.append(variant)
+    return sorted(found, key=lambda item: version_tuple(item["cuda"]) or (), reverse=True)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _ps_quote(text: str) -> str:
+    if re.search(r'[$`"]', text):
+        return "'" + text.replace("'", "''") + "'"
+    return f'"{text}"'
+
+
+def _cmd_quote(text: str) -> str:
+    return f'"{text}"'
+
+
+def _notebook_quote(text: str) -> str:
+    """Arguments in a %pip / !uv line: double quotes work in sh and in cmd."""
+    return f'"{text}"' if re.search(r"[*<>=|&;,\s]", text) else text
+
+
+def _shells(os_name: str | None) -> list[str]:
+    return ["powershell", "cmd"] if os_name == "Windows" else ["posix"]
+
+
+def _quote_for(shell: str, text: str) -> str:
+    if shell == "posix":
+        return shlex.quote(text)
+    if shell == "powershell":
+        return _ps_quote(text)
+    if shell == "cmd":
+        return _cmd_quote(text)
+    return _notebook_quote(text)
+
+
+def _quote_arg(shell: str, text: str) -> str:
+    """A plain argument: quoted only when a shell would read it (``*``, ``<``, ``=``...)."""
+    if re.fullmatch(r"[A-Za-z0-9_./:+-]+", text):
+        return text
+    return _quote_for(shell, text)
+
+
+def installer_for(doc: Doc) -> str:
+    """pip, uv, conda (pip inside a conda environment) or pixi."""
+    env = doc.get("environment") or {}
+    installer = env.get("torch_installer")
+    if installer in ("uv", "conda", "pixi"):
+        return installer
+    if installer == "pip":
+        return "conda" if env.get("env_kind") == "conda" else "pip"
+    kind = env.get("env_kind")
+    return {"uv-venv": "uv", "conda": "conda", "pixi": "pixi"}.get(kind, "pip")
+
+
+def _pip_lines(doc: Doc, shell: str, action: Doc, tool: str) -> list[str]:
+    exe = doc["python"]["executable"] or "python"
+    lines = []
+    for verb, packages, extra in _pip_verbs(action):
+        if tool == "uv":
+            if shell == "notebook":
+                head = "!uv pip " + verb + " --python \"{__import__('sys').executable}\""
+            else:
+                head = f"uv pip {verb} --python {_quote_for(shell, exe)}"
+            if verb == "uninstall":
+                extra = []
+        elif shell == "notebook":
+            head = f"%pip {verb}"
+        elif shell == "powershell":
+            head = f"& {_ps_quote(exe)} -m pip {verb}"
+        else:
+            head = f"{_quote_for(shell, exe)} -m pip {verb}"
+        words = [head] + extra + [_quote_arg(shell, item) for item in packages]
+        if verb == "install" and action.get("index_url"):
+            words += ["--index-url", action["index_url"]]
+        lines.append(" ".join(words))
+    return lines
+
+
+def _pip_verbs(action: Doc) -> list[tuple[str, list[str], list[str]]]:
+    verbs = []
+    if action.get("uninstall"):
+        verbs.append(("uninstall", list(action["uninstall"]), ["-y"]))
+    extra = ["--force-reinstall"] if action.get("force") else []
+    verbs.append(("install", list(action["install"]), extra))
+    return verbs
+
+
+def _conda_forge_specs(action: Doc) -> list[str]:
+    target = action.get("target") or {}
+    kind, release = target.get("kind"), target.get("torch")
+    build = {"cuda": "=cuda*", "cpu": "=cpu*"}.get(kind, "")
+    specs = [f"pytorch={release}.*{build}" if release else "pytorch"]
+    if kind == "cuda" and target.get("cuda"):
+        major = (version_tuple(target["cuda"]) or (12,))[0]
+        specs.append(f"cuda-version>={major},<{major + 1}")
+    if target.get("torchvision"):
+        specs.append(f"torchvision={target['torchvision']}.*")
+    return specs
+
+
+def _conda_lines(doc: Doc, shell: str, action: Doc, tool: str) -> list[str]:
+    specs = _conda_forge_specs(action)
+    quoted = " ".join(_quote_for(shell, spec) for spec in specs)
+    env = doc.get("environment") or {}
+    if tool == "pixi":
+        project = env.get("pixi_project")
+        where = f" --manifest-path {_quote_for(shell, project)}" if project else ""
+        return [f"pixi add{where} {quoted}"]
+    if shell == "notebook":
+        return [f"%conda install -y -c conda-forge {quoted}"]
+    prefix = env.get("prefix") or ""
+    return [f"conda install -y -p {_quote_for(shell, prefix)} -c conda-forge {quoted}"]
+
+
+def render(doc: Doc, action: Doc, tool: str) -> tuple[list[Doc], str | None]:
+    """Commands for every shell this OS has, plus the notebook cell (which names no path)."""
+    os_name = doc["python"].get("os")
+    make = _conda_lines if tool in ("conda-forge", "pixi") else _pip_lines
+    commands = [
+        {"shell": shell, "command": "\n".join(make(doc, shell, action, tool))}
+        for shell in _shells(os_name)
+    ]
+    cell = None
+    if tool != "pixi":
+        cell = "\n".join(make(doc, "notebook", action, tool))
+        commands.append({"shell": "notebook", "command": cell})
+    return commands, cell
+
+
+def _packages(doc: Doc, release: Doc | None, version: str | None) -> tuple[list[str], list[str]]:
+    """(to install, to uninstall first): torch plus the companions that are installed."""
+    env = doc.get("environment") or {}
+    spec = f"torch=={version}.*" if version else "torch"
+    install, uninstall = [spec], []
+    if doc["torch"]["installed"] or env.get("torch_dist_version"):
+        uninstall.append("torch")
+    if env.get("torchvision"):
+        uninstall.append("torchvision")
+        if release is not None:
+            install.append(f"torchvision=={release['torchvision']}.*")
+    if env.get("torchaudio"):
+        uninstall.append("torchaudio")
+        if release is not None and release["torchaudio"]:
+            install.append(f"torchaudio=={release['torchaudio']}.*")
+    return install, uninstall
+
+
+def install_fix(
+    doc: Doc,
+    facts: Doc,
+    release: Doc,
+    variant: Doc | None,
+    *,
+    title: str,
+    reason: str,
+    expect: str | None,
+    primary: bool = True,
+    steps: list[str] | None = None,
+    force: bool = False,
+) -> list[Doc]:
+    """The install fix for one release and variant (None: PyPI's default build, macOS)."""
+    install, uninstall = _packages(doc, release, release["torch"])
+    if force:
+        uninstall = []
+    name = variant["name"] if variant else None
+    target = {
+        "torch": release["torch"],
+        "variant": name,
+        "kind": variant["kind"] if variant else "default",
+        "cuda": variant.get("cuda") if variant else None,
+        "index_url": index_url(facts, name) if name else None,
+        "torchvision": release["torchvision"]
+        if (doc.get("environment") or {}).get("torchvision")
+        else None,
+    }
+    action = {
+        "install": install,
+        "uninstall": uninstall,
+        "index_url": target["index_url"],
+        "force": force,
+        "target": target,
+    }
+    tool = installer_for(doc)
+    fixes = []
+    if tool == "pixi":
+        commands, cell = render(doc, action, "pixi")
+        fixes.append(
+            _fix(
+                title,
+                reason + " pixi manages this environment: add the conda-forge build to "
+                "the project (run in a terminal, then restart the kernel).",
+                commands,
+                cell,
+                "pixi",
+                target,
+                expect,
+                primary,
+                steps,
+            )
+        )
+        return fixes
+    conda_torch = (doc.get("environment") or {}).get("torch_installer") == "conda"
+    pip_tool = "uv" if tool == "uv" else "pip"
+    pip_commands, pip_cell = render(doc, action, pip_tool)
+    channel = facts["conda"]["pytorch_channel_last"]
+    if tool == "conda":
+        forge_commands, forge_cell = render(doc, action, "conda-forge")
+        pip_why = (
+            f" pip inside this conda environment, from PyTorch's own index (the conda 'pytorch' "
+            f"channel stopped at {channel}, so conda install -c pytorch no longer gets it)."
+        )
+        forge_why = (
+            " conda-forge build (its CUDA builds are chosen by cuda-version; conda-forge can "
+            "lag PyTorch's releases)."
+        )
+        if conda_torch:
+            fixes.append(
+                _fix(
+                    title,
+                    reason + " torch came from conda here, so stay with conda:" + forge_why,
+                    forge_commands,
+                    forge_cell,
+                    "conda-forge",
+                    target,
+                    expect,
+                    primary,
+                    steps,
+                )
+            )
+            fixes.append(
+                _fix(
+                    title + " (pip)",
+                    "Or with" + pip_why,
+                    pip_commands,
+                    pip_cell,
+                    "pip",
+                    target,
+                    expect,
+                    False,
+                    steps,
+                )
+            )
+        else:
+            fixes.append(
+                _fix(
+                    title,
+                    reason + " With" + pip_why,
+                    pip_commands,
+                    pip_cell,
+                    "pip",
+                    target,
+                    expect,
+                    primary,
+                    steps,
+                )
+            )
+            fixes.append(
+                _fix(
+                    title + " (conda-forge)",
+                    "Or the" + forge_why,
+                    forge_commands,
+                    forge_cell,
+                    "conda-forge",
+                    target,
+                    expect,
+                    False,
+                    steps,
+                )
+            )
+        return fixes
+    fixes.append(
+        _fix(title, reason, pip_commands, pip_cell, pip_tool, target, expect, primary, steps)
+    )
+    return fixes
+
+
+def _fix(
+    title: str,
+    reason: str,
+    commands: list[Doc],
+    cell: str | None,
+    installer: str | None,
+    target: Doc | None,
+    expect: str | None,
+    primary: bool,
+    steps: list[str] | None = None,
+) -> Doc:
+    return {
+        "title": title,
+        "reason": reason,
+        "primary": primary,
+        "steps": list(steps or []),
+        "commands": commands,
+        "cell": cell,
+        "installer": installer,
+        "target": target,
+        "expect": expect,
+    }
+
+
+def manual_fix(title: str, reason: str, steps: list[str], expect: str | None = None) -> Doc:
+    return _fix(title, reason, [], None, None, None, expect, True, steps)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _gpu_capabilities(doc: Doc) -> list[str | None]:
+    cuda = doc["cuda"]
+    if cuda["devices"]:
+        return [dev["capability"] for dev in cuda["devices"]]
+    return [gpu.get("capability") for gpu in cuda["nvml_gpus"]]
+
+
+def _gpu_names(doc: Doc) -> str:
+    cuda = doc["cuda"]
+    gpus = cuda["devices"] or cuda["nvml_gpus"]
+    return (
+        ", ".join(
+            f"{gpu['name']} ({gpu['capability']})" if gpu.get("capability") else gpu["name"]
+            for gpu in gpus
+        )
+        or "the NVIDIA GPU"
+    )
+
+
+def _python_release(doc: Doc) -> str | None:
+    return release_of(doc["python"].get("version"))
+
+
+def _fits_python(release: Doc, doc: Doc) -> bool:
+    python = _python_release(doc)
+    return python is None or python in release["python"]
+
+
+def _variant_fits(
+    facts: Doc, variant: Doc, caps: list[str | None], doc: Doc, platform: str | None
+) -> tuple[bool, bool | None]:
+    """(has code for every GPU, runs on the driver)."""
+    cuda = doc["cuda"]
+    known = [cap for cap in caps if cap]
+    code = all(variant_has_code(facts, variant["cuda"], cap, platform) for cap in known)
+    driver = variant_runs_on_driver(
+        facts,
+        variant["cuda"],
+        cuda["driver_cuda_version"],
+        cuda["driver_version"],
+        doc["python"].get("os"),
+    )
+    return code, driver
+
+
+def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
+    """Fixes that give this kernel a torch with CUDA for its GPUs (see docs/install-doctor.md)."""
+    platform = platform_key(doc["python"])
+    caps = _gpu_capabilities(doc)
+    names = _gpu_names(doc)
+    cuda = doc["cuda"]
+    driver_text = (
+        f"driver {cuda['driver_version'] or '?'} (CUDA up to {cuda['driver_cuda_version']})"
+        if cuda["driver_cuda_version"]
+        else f"driver {cuda['driver_version'] or 'of unknown version'}"
+    )
+    os_name = doc["python"].get("os")
+    expect = "cuda:0"
+    if platform not in ("linux-x86_64", "windows-x86_64"):
+        return [
+            manual_fix(
+                "Pick the CUDA build on pytorch.org",
+                f"This product's facts cover CUDA wheels for Linux x86-64 and Windows, not "
+                f"{platform or 'this platform'} (data as of {facts['as_of']}).",
+                [f"Choose the build on {SELECTOR} for {names} and the {driver_text}."],
+                expect,
+            )
+        ]
+    candidates = [row for row in releases_newest_first(facts) if _fits_python(row, doc)]
+    fixes: list[Doc] = []
+    if installed and is_newer_than_known(facts, installed):
+        fixes.append(
+            manual_fix(
+                f"torch {installed} is newer than this product knows",
+                f"torch {installed} is newer than this product knows (data as of "
+                f"{facts['as_of']}), so its CUDA variants are not known here.",
+                [f"Choose its CUDA build on {SELECTOR} for {names} and the {driver_text}."],
+                expect,
+            )
+        )
+    elif installed and find_release(facts, installed) is None:
+        fixes.append(
+            manual_fix(
+                f"torch {installed} is not in this product's table",
+                f"torch {installed} is older than the releases this product knows (data as of "
+                f"{facts['as_of']}).",
+                [f"Choose its CUDA build on {SELECTOR}, or install a newer torch (below)."],
+                expect,
+            )
+        )
+    if not candidates:
+        python = doc["python"].get("version")
+        return fixes + [
+            manual_fix(
+                f"No known torch release supports Python {python}",
+                f"None of the torch releases this product knows (data as of {facts['as_of']}) "
+                f"has wheels for Python {python}.",
+                [f"Use a Python that {newest_known(facts)} supports, or see {SELECTOR}."],
+                expect,
+            )
+        ]
+
+    def with_code(row: Doc) -> list[Doc]:
+        return [
+            v
+            for v in _usable_cuda_variants(row, facts, platform)
+            if _variant_fits(facts, v, caps, doc, platform)[0]
+        ]
+
+    def fitting(row: Doc) -> list[Doc]:
+        return [
+            v
+            for v in with_code(row)
+            if _variant_fits(facts, v, caps, doc, platform)[1] is not False
+        ]
+
+    current = find_release(facts, installed) if installed else None
+    target = current if current is not None and with_code(current) else None
+    moved = False
+    if target is None:
+        target = next((row for row in candidates if with_code(row)), None)
+        moved = current is not None
+    if target is None:
+        known = ", ".join(cap for cap in caps if cap) or "unknown"
+        return fixes + [
+            manual_fix(
+                "No PyTorch CUDA build supports this GPU",
+                f"{names}: none of the CUDA builds of the torch releases this product knows has "
+                f"code for compute capability {known} (data as of {facts['as_of']}), so even a "
+                "correct install cannot use this GPU; the kernel will use the CPU.",
+                [f"Older torch releases may still support it; see {SELECTOR}."],
+                None,
+            )
+        ]
+    release = target["torch"]
+    why_release = (
+        f" torch {installed} has no CUDA build for this GPU; this is the newest release that has."
+        if moved
+        else ""
+    )
+    if fixes:  # newer/older than known: the known-release plan is the alternative
+        why_release = f" This is the newest release this product knows with a build for {names}."
+    good = fitting(target)
+    if good:
+        variant = good[0]
+        reason = (
+            f"{variant['name']} is torch {release}'s newest CUDA build with code for {names} "
+            f"that runs on the {driver_text}.{why_release}"
+        )
+        if caps and not all(caps):
+            reason += " (The GPU's compute capability could not be read; check it is 5.0 or newer.)"
+        if version_tuple(cuda["driver_cuda_version"] or "") and (
+            version_tuple(variant["cuda"]) > version_tuple(cuda["driver_cuda_version"])
+        ):
+            reason += (
+                f" CUDA {variant['cuda']} runs on a CUDA {cuda['driver_cuda_version']} driver "
+                "through CUDA minor-version compatibility."
+            )
+        return fixes + install_fix(
+            doc,
+            facts,
+            target,
+            variant,
+            title=f"Install torch {release} for CUDA {variant['cuda']} ({variant['name']})",
+            reason=reason,
+            expect=expect,
+            primary=not fixes,
+        )
+    # The target release has code for the GPU, but not for this driver: update the driver.
+    variant = with_code(target)[0]
+    minimum = min_driver(facts, variant["cuda"], os_name) or "a newer version"
+    dropped = [v["name"] for v in target["variants"] if v["kind"] == "cuda"]
+    steps = [
+        f"Update the NVIDIA driver to {minimum} or newer (it must support CUDA "
+        f"{variant['cuda']}), then restart the machine."
+    ]
+    reason = (
+        f"torch {release}'s CUDA builds are {', '.join(dropped)}; only {variant['name']} has code "
+        f"for {names}, and it needs a driver for CUDA {variant['cuda']}, newer than the "
+        f"{driver_text}.{why_release}"
+    )
+    fixes += install_fix(
+        doc,
+        facts,
+        target,
+        variant,
+        title=f"Update the NVIDIA driver to {minimum} or newer, then install torch {release} for "
+        f"CUDA {variant['cuda']} ({variant['name']})",
+        reason=reason,
+        expect=expect,
+        primary=True,
+        steps=steps,
+    )
+    older = next((row for row in candidates if fitting(row)), None)
+    if older is not None:
+        alt = fitting(older)[0]
+        fixes += install_fix(
+            doc,
+            facts,
+            older,
+            alt,
+            title=f"Or keep the driver: torch {older['torch']} for CUDA {alt['cuda']} "
+            f"({alt['name']})",
+            reason=f"torch {older['torch']} is the newest release with a build ({alt['name']}) "
+            f"that has code for {names} and runs on the {driver_text}.",
+            expect=expect,
+            primary=False,
+        )
+    return fixes
+
+
+def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]:
+    """Install the CPU build (no GPU to use)."""
+    platform = platform_key(doc["python"])
+    if platform == "macos-x86_64":
+        return plan_intel_mac(doc, facts)
+    row = find_release(facts, installed) if installed else None
+    if row is None:
+        row = next((r for r in releases_newest_first(facts) if _fits_python(r, doc)), None)
+    if row is None:
+        return [
+            manual_fix(
+                "No known torch release supports this Python",
+                f"data as of {facts['as_of']}",
+                [SELECTOR],
+            )
+        ]
+    if platform and platform.startswith("macos"):
+        return install_fix(
+            doc, facts, row, None, title=f"Install torch {row['torch']}", reason=why, expect="cpu"
+        )
+    cpu = next(v for v in row["variants"] if v["kind"] == "cpu")
+    return install_fix(
+        doc,
+        facts,
+        row,
+        cpu,
+        title=f"Install torch {row['torch']} (CPU build)",
+        reason=why + " The CPU build is a much smaller download.",
+        expect="cpu",
+    )
+
+
+def plan_intel_mac(doc: Doc, facts: Doc) -> list[Doc]:
+    intel = facts["intel_mac"]
+    last = intel["last_torch"]
+    why = (
+        f"This is an Intel Mac: the last torch with macOS x86-64 wheels is {last}, and current "
+        "torch has no MPS on Intel Macs, so the kernel uses the CPU."
+    )
+    python = _python_release(doc)
+    if python is not None and python not in intel["python"]:
+        return [
+            manual_fix(
+                f"No torch wheel for Python {python} on an Intel Mac",
+                why + f" torch {last} has wheels for Python {', '.join(intel['python'])} only.",
+                [f"Use Python {intel['python'][-1]} or older for this kernel, then torch {last}."],
+                "cpu",
+            )
+        ]
+    release = {
+        "torch": release_of(last),
+        "torchvision": intel["torchvision"],
+        "torchaudio": release_of(last),
+        "variants": [],
+    }
+    fixes = install_fix(
+        doc, facts, release, None, title=f"Install torch {last} (CPU)", reason=why, expect="cpu"
+    )
+    for fix in fixes:  # exact pin: 2.2.2 is the last, not 2.2.*
+        for command in fix["commands"]:
+            command["command"] = command["command"].replace("torch==2.2.*", f"torch=={last}")
+        if fix["cell"]:
+            fix["cell"] = fix["cell"].replace("torch==2.2.*", f"torch=={last}")
+    return fixes
+
+
+def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
+    python, mps = doc["python"], doc["mps"]
+    macos = mps.get("macos_version")
+    if python.get("rosetta"):
+        return [
+            manual_fix(
+                "Use a native arm64 Python",
+                "This Python is an Intel (x86_64) build running under Rosetta 2: it cannot use MPS "
+                "and runs slowly.",
+                [
+                    "Install an arm64 Python (python.org's universal2 installer or Miniforge for "
+                    "arm64), create the environment with it, install torch there, run the kernel "
+                    "from it."
+                ],
+                "mps",
+            )
+        ]
+    if (python.get("machine") or "") != "arm64":
+        return plan_intel_mac(doc, facts)
+    candidates = [row for row in releases_newest_first(facts) if _fits_python(row, doc)]
+    target = find_release(facts, installed) if installed else None
+    if installed and is_newer_than_known(facts, installed):
+        return [
+            manual_fix(
+                f"torch {installed} is newer than this product knows",
+                f"torch {installed} is newer than this product knows (data as of {facts['as_of']});"
+                " "
+                f"its macOS requirement for MPS is not known here (torch 2.9 to "
+                f"{newest_known(facts)} need macOS 14).",
+                [f"Update macOS to the newest version, or see {SELECTOR}."],
+                "mps",
+            )
+        ]
+    if target is None:
+        target = candidates[0] if candidates else None
+    if target is None:
+        return [
+            manual_fix(
+                "No known torch release supports this Python",
+                f"data as of {facts['as_of']}",
+                [SELECTOR],
+                "mps",
+            )
+        ]
+    needed = mps_macos_needed(facts, target["torch"])
+    fixes: list[Doc] = []
+    if needed and not _at_least(macos, needed):
+        fixes.append(
+            manual_fix(
+                f"Update macOS to {needed} or newer",
+                f"torch {target['torch']} needs macOS {needed} for MPS; this Mac runs macOS "
+                f"{macos or 'unknown'}.",
+                [
+                    f"Update macOS to {needed} or newer (System Settings, General, "
+                    "Software Update), then restart the kernel."
+                ],
+                "mps",
+            )
+        )
+        if not doc["torch"]["installed"]:
+            fixes += install_fix(
+                doc,
+                facts,
+                target,
+                None,
+                title=f"then install torch {target['torch']}",
+                reason="After the macOS update.",
+                expect="mps",
+                primary=False,
+            )
+        older = next(
+            (
+                row
+                for row in candidates
+                if _at_least(macos, mps_macos_needed(facts, row["torch"]) or "99")
+            ),
+            None,
+        )
+        if older is not None:
+            fixes += install_fix(
+                doc,
+                facts,
+                older,
+                None,
+                title=f"Or keep macOS {macos}: install torch {older['torch']}",
+                reason=f"torch {older['torch']} is the last release whose MPS runs on macOS "
+                f"{macos} (it needs {mps_macos_needed(facts, older['torch'])}); you stay on an "
+                "older torch.",
+                expect="mps",
+                primary=False,
+            )
+        return fixes
+    if not doc["torch"]["installed"]:
+        return install_fix(
+            doc,
+            facts,
+            target,
+            None,
+            title=f"Install torch {target['torch']}",
+            reason="PyPI's macOS arm64 wheel includes MPS.",
+            expect="mps",
+        )
+    return [
+        manual_fix(
+            "Update torch and macOS",
+            f"macOS {macos} meets torch {target['torch']}'s requirement ({needed}), yet MPS is not "
+            "available.",
+            ["Update macOS and torch to their latest versions, then restart the kernel."],
+            "mps",
+        )
+    ]
+
+
+def _torch_missing(doc: Doc, facts: Doc) -> list[Doc]:
+    platform = platform_key(doc["python"])
+    if platform and platform.startswith("macos"):
+        return plan_mps(doc, facts, None)
+    if doc["cuda"]["nvidia_gpu_detected"]:
+        return plan_cuda(doc, facts, None)
+    return plan_cpu(doc, facts, None, "No NVIDIA GPU was found, so the CPU build is the one.")
+
+
+def _reinstall(doc: Doc, facts: Doc) -> list[Doc]:
+    env = doc.get("environment") or {}
+    version = env.get("torch_dist_version")
+    release = find_release(facts, release_of(version))
+    variant_name = env.get("torch_variant")
+    if release is None:
+        release = {
+            "torch": release_of(version),
+            "torchvision": None,
+            "torchaudio": None,
+            "variants": [],
+        }
+    variant = next((v for v in release["variants"] if v["name"] == variant_name), None)
+    return install_fix(
+        doc,
+        facts,
+        release,
+        variant,
+        title=f"Reinstall torch {release['torch'] or ''}".strip(),
+        reason="A broken install or an incompatible dependency (such as numpy) is the usual "
+        "cause; reinstalling the same build replaces its files and dependencies.",
+        expect=None,
+        force=True,
+    )
+
+
+def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
+    """torchvision / torchaudio that do not match the installed torch release."""
+    env = doc.get("environment") or {}
+    release_name = release_of(env.get("torch_dist_version") or doc["torch"]["version"])
+    release = find_release(facts, release_name)
+    found = []
+    vision = env.get("torchvision")
+    if vision and release is not None and release_of(vision) != release["torchvision"]:
+        fixes = install_fix(
+            doc,
+            facts,
+            release,
+            _current_variant(doc, release),
+            title=f"Install the matching pair: torch {release['torch']} with torchvision "
+            f"{release['torchvision']}",
+            reason="One torchvision release matches each torch release; the pair comes from the "
+            "same index as the installed torch build.",
+            expect=None,
+        )
+        found.append(
+            _diag(
+                "torchvision-mismatch",
+                "error",
+                f"torchvision {vision} does not match torch {release['torch']} (it needs "
+                f"torchvision {release['torchvision']}); importing it fails with "
+                '"operator torchvision::nms does not exist" or similar.',
+                fixes,
+            )
+        )
+    audio = env.get("torchaudio")
+    if audio and release is not None and release_of(audio) != release["torchaudio"]:
+        if release["torchaudio"]:
+            fixes = install_fix(
+                doc,
+                facts,
+                release,
+                _current_variant(doc, release),
+                title=f"Install torchaudio {release['torchaudio']} with torch {release['torch']}",
+                reason="torchaudio must match the torch release.",
+                expect=None,
+            )
+            text = (
+                f"torchaudio {audio} does not match torch {release['torch']} (it needs "
+                f"torchaudio {release['torchaudio']})."
+            )
+        else:
+            fixes = [
+                manual_fix(
+                    "Uninstall torchaudio, or use torch 2.11 with it",
+                    f"torchaudio's last release is 2.11; no torchaudio is built for torch "
+                    f"{release['torch']}.",
+                    [
+                        "Uninstall torchaudio if you do not need it, or install torch 2.11 with "
+                        "torchaudio 2.11."
+                    ],
+                )
+            ]
+            text = (
+                f"torchaudio {audio} is installed, but no torchaudio release matches torch "
+                f"{release['torch']} (torchaudio's last release is 2.11)."
+            )
+        found.append(_diag("torchaudio-mismatch", "warning", text, fixes))
+    return found
+
+
+def _current_variant(doc: Doc, release: Doc) -> Doc | None:
+    name = (doc.get("environment") or {}).get("torch_variant")
+    return next((v for v in release["variants"] if v["name"] == name), None)
+
+
+def _diag(code: str, severity: str, message: str, fixes: list[Doc]) -> Doc:
+    return {
+        "code": code,
+        "severity": severity,
+        "message": message,
+        "fix": summary(fixes),
+        "fixes": fixes,
+    }
+
+
+def summary(fixes: list[Doc]) -> str | None:
+    """The primary fix as one paragraph of text (the diagnostic's ``fix``)."""
+    primary = [fix for fix in fixes if fix["primary"]] or fixes
+    if not primary:
+        return None
+    fix = primary[0]
+    parts = [fix["title"] + "."] + fix["steps"]
+    shell = next((c for c in fix["commands"] if c["shell"] != "notebook"), None)
+    if shell:
+        parts.append("Run: " + shell["command"].replace("\n", " ; "))
+    if fix["commands"]:
+        parts.append("Then restart the kernel.")
+    return " ".join(parts)
+
+
+def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
+    code = diagnostic["code"]
+    installed = release_of(doc["torch"]["version"])
+    cuda = doc["cuda"]
+    if code == "torch-missing":
+        return _torch_missing(doc, facts)
+    if code == "torch-import-failed":
+        return _reinstall(doc, facts)
+    if code in ("cpu-only-build", "arch-unsupported"):
+        return plan_cuda(doc, facts, installed)
+    if code == "cuda-unavailable":
+        if doc["torch"]["hip"]:
+            return [
+                manual_fix(
+                    "Check the ROCm driver",
+                    "The ROCm build needs the amdgpu driver and access to /dev/kfd.",
+                    [
+                        "Install the ROCm driver and add your user to the render and "
+                        "video groups, then restart the kernel."
+                    ],
+                    "cuda:0",
+                )
+            ]
+        driver_v = version_tuple(cuda["driver_cuda_version"])
+        build_v = version_tuple(doc["torch"]["cuda_build"])
+        if driver_v and build_v and driver_v[0] < build_v[0]:
+            return plan_cuda(doc, facts, installed)
+        return [
+            manual_fix(
+                "See the cause above",
+                diagnostic["message"],
+                [diagnostic["fix"]] if diagnostic["fix"] else [],
+                "cuda:0",
+            )
+        ]
+    if code == "driver-old":
+        build = doc["torch"]["cuda_build"]
+        minimum = min_driver(facts, build, doc["python"].get("os")) if build else None
+        return [
+            manual_fix(
+                "Optionally update the NVIDIA driver",
+                f"CUDA {build} runs on this driver through minor-version compatibility "
+                f"(minimum {minimum or 'unknown'}); a driver for CUDA {build} or newer avoids PTX "
+                "JIT failures.",
+                [f"Update the NVIDIA driver to one that supports CUDA {build} or newer."],
+            )
+        ]
+    if code == "mps-unavailable":
+        return plan_mps(doc, facts, installed)
+    if code == "cpu-only" and platform_key(doc["python"]) == "macos-x86_64":
+        return [
+            manual_fix(
+                "The CPU is the device on an Intel Mac",
+                f"The last torch with macOS x86-64 wheels is {facts['intel_mac']['last_torch']}; "
+                "current torch has no MPS on Intel Macs.",
+                [],
+            )
+        ]
+    return []
+
+
+def advise(doc: Doc, facts: Doc) -> Doc:
+    """New diagnostics (each with ``fixes``) and the facts summary for the probe document."""
+    diagnostics = []
+    for item in doc["diagnostics"]:
+        fixes = fixes_for(item, doc, facts)
+        updated = dict(item)
+        updated["fixes"] = fixes
+        if (
+            item["code"] == "mps-unavailable"
+            and fixes
+            and fixes[0]["title"].startswith("Update macOS")
+        ):
+            updated["message"] = (
+                "This torch supports MPS (Apple GPU), but MPS is not available: "
+                + fixes[0]["reason"]
+                + " (torch 2.9 and later leave MPS off on macOS 13 although its error text says"
+                " 13.0+)."
+            )
+        if fixes and item["code"] not in ("cuda-unavailable",):
+            updated["fix"] = summary(fixes) or item["fix"]
+        diagnostics.append(updated)
+    if doc["torch"]["installed"]:
+        diagnostics += _companion_diagnostics(doc, facts)
+    installed = release_of(doc["torch"]["version"])
+    return {
+        "diagnostics": diagnostics,
+        "facts": {
+            "as_of": facts["as_of"],
+            "newest_release": newest_known(facts),
+            "torch_release_known": None
+            if installed is None
+            else find_release(facts, installed) is not None,
+            "newer_than_known": bool(installed and is_newer_than_known(facts, installed)),
+        },
+    }
