@@ -25,6 +25,9 @@ module.exports = {
   automock: false,
   collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts'],
   reporters: ['default'],
+  // Only src/ holds specs and the modules they import: jest does not crawl
+  // .venv, node_modules or the built labextension for them.
+  roots: ['<rootDir>/src'],
   testRegex: 'src/.*/__tests__/.*\\.spec\\.tsx?$',
   testTimeout: 60000,
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]

@@ -257,6 +257,12 @@ async function settleBeforeRestart(
 }
 
 /**
+ * How long a cancelled device's cell gets to stop after the interrupt before
+ * its kernel is restarted.
+ */
+export const CANCEL_GRACE_MS = 10_000;
+
+/**
  * Resolve in a later task, so that the browser can render and handle input
  * in between.
  */
@@ -446,14 +452,29 @@ export class BenchmarkDriver {
 
   /**
    * Stop the run: interrupt the kernel; the current device is recorded as
-   * cancelled and no further device runs.
+   * cancelled and no further device runs. A cell that ignores the interrupt
+   * (a C extension that never checks for signals, a handler that swallows
+   * SIGINT) is stopped by restarting the kernel after `CANCEL_GRACE_MS`.
    */
   cancel(): void {
     if (!this._running) {
       return;
     }
     this._cancelled = true;
-    void this._kernel?.interrupt().catch(() => undefined);
+    const kernel = this._kernel;
+    if (!kernel) {
+      return;
+    }
+    void kernel.interrupt().catch(() => undefined);
+    if (this._cancelTimer === undefined) {
+      this._cancelTimer = setTimeout(() => {
+        this._cancelTimer = undefined;
+        // Still on the same kernel, still running its cells: stop it.
+        if (this._kernel === kernel && !kernel.isDisposed) {
+          void this._session?.restartKernel().catch(() => undefined);
+        }
+      }, CANCEL_GRACE_MS);
+    }
   }
 
   dispose(): void {
@@ -543,6 +564,7 @@ export class BenchmarkDriver {
       }
       const kernel = session.session?.kernel ?? null;
       this._kernel = kernel;
+      this._session = session;
       kernel?.iopubMessage.connect(onIOPub);
       session.statusChanged.connect(onStatus);
       emit('running');
@@ -590,6 +612,9 @@ export class BenchmarkDriver {
     } finally {
       this._kernel?.iopubMessage.disconnect(onIOPub);
       this._kernel = null;
+      this._session = null;
+      clearTimeout(this._cancelTimer);
+      this._cancelTimer = undefined;
       session.statusChanged.disconnect(onStatus);
       panel.disposed.disconnect(onClosed);
     }
@@ -662,6 +687,8 @@ export class BenchmarkDriver {
   private _cancelled = false;
   private _isDisposed = false;
   private _kernel: Kernel.IKernelConnection | null = null;
+  private _session: ISessionContext | null = null;
+  private _cancelTimer: ReturnType<typeof setTimeout> | undefined;
   private _changed = new Signal<this, IDriverEvent>(this);
   private _runningChanged = new Signal<this, boolean>(this);
 }

@@ -2,20 +2,17 @@
  * The one-click driver against a real server, a real ipykernel with torch and
  * the bundled notebook on real MNIST digits (quick profile, small sizes).
  */
-import { Context } from '@jupyterlab/docregistry';
-import {
-  type INotebookModel,
-  NotebookModelFactory,
-  type NotebookPanel
-} from '@jupyterlab/notebook';
-import { NBTestUtils } from '@jupyterlab/notebook/lib/testutils';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ServiceManager } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { KERNEL, startServer, waitFor } from '../../__tests__/server';
+import {
+  closeNotebook as close,
+  openNotebook as open,
+  savedRuns as saved
+} from '../../__tests__/notebook';
+import { startServer, waitFor } from '../../__tests__/server';
 import { SMALL_RUN as SMALL } from '../../__tests__/smallRun';
 import { METADATA_KEY } from '../../tokens';
 import {
@@ -24,13 +21,6 @@ import {
   type IDriverEvent,
   RecordNotSavedError
 } from '../driver';
-
-const NOTEBOOK = JSON.parse(
-  fs.readFileSync(
-    path.resolve(__dirname, '..', '..', '..', 'notebooks', 'mnist_bench.ipynb'),
-    'utf8'
-  )
-);
 
 describe('benchmark driver against a real kernel', () => {
   const server = new JupyterServer();
@@ -47,39 +37,8 @@ describe('benchmark driver against a real kernel', () => {
     await server.shutdown();
   });
 
-  async function openNotebook(name: string): Promise<NotebookPanel> {
-    await manager.contents.save(name, {
-      type: 'notebook',
-      format: 'json',
-      content: NOTEBOOK
-    });
-    const context = new Context<INotebookModel>({
-      manager,
-      factory: new NotebookModelFactory(),
-      path: name,
-      kernelPreference: { name: KERNEL, shouldStart: true, canStart: true }
-    });
-    await context.initialize(false);
-    await context.sessionContext.initialize();
-    await context.sessionContext.ready;
-    return NBTestUtils.createNotebookPanel(context);
-  }
-
-  async function savedRuns(name: string): Promise<PartialJSONObject[]> {
-    const file = await manager.contents.get(name, {
-      type: 'notebook',
-      content: true
-    });
-    const metadata = (file.content as { metadata: Record<string, any> })
-      .metadata;
-    return metadata[METADATA_KEY]?.runs ?? [];
-  }
-
-  function close(panel: NotebookPanel): Promise<void> {
-    const context = panel.context;
-    panel.dispose();
-    return context.sessionContext.shutdown().finally(() => context.dispose());
-  }
+  const openNotebook = (name: string) => open(manager, name);
+  const savedRuns = (name: string) => saved(manager, name);
 
   /**
    * Run the quick profile on the CPU twice (3 small epochs each) with a

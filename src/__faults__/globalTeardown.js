@@ -1,0 +1,5 @@
+const { printTable } = require('./setup');
+
+module.exports = async () => {
+  printTable();
+};

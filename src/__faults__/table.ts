@@ -1,0 +1,63 @@
+/**
+ * The fault suite's table: each spec adds one row per fault it injected, and
+ * the suite's global teardown (`printTable`) prints them all once jest ends.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * One row: a fault, how often it was injected, and what it cost.
+ */
+export interface IFaultRow {
+  fault: string;
+  tries: number;
+  /**
+   * Completed records (saved before or by the fault) missing afterwards.
+   */
+  lost: number;
+  /**
+   * Times the saved metadata was invalid after a fault.
+   */
+  invalid: number;
+  /**
+   * Unhandled errors and promise rejections while the fault ran.
+   */
+  uncaught: number;
+  /**
+   * Anything else worth printing (timings, counts).
+   */
+  notes?: string;
+}
+
+/**
+ * Where rows go (one JSON document a line), beside the repository.
+ */
+export const TABLE_FILE = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'faults-report.jsonl'
+);
+
+export function addRow(row: IFaultRow): void {
+  fs.appendFileSync(TABLE_FILE, JSON.stringify(row) + '\n');
+}
+
+/**
+ * Count unhandled errors and rejections from now until the returned
+ * function is called (which also stops counting and returns the count).
+ */
+export function countUncaught(): () => number {
+  let count = 0;
+  const onError = (error: unknown) => {
+    count++;
+    console.error('uncaught during fault:', error);
+  };
+  process.on('unhandledRejection', onError);
+  process.on('uncaughtException', onError);
+  return () => {
+    process.off('unhandledRejection', onError);
+    process.off('uncaughtException', onError);
+    return count;
+  };
+}
