@@ -17,6 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Exported constant name -> Python file, relative to the repository root. */
 const SOURCES = {
   PROBE_SOURCE: 'jupyterlab_device_bench/probe.py',
+  DOCTOR_SOURCE: 'jupyterlab_device_bench/doctor.py',
+  INSTALL_FACTS: 'jupyterlab_device_bench/install_facts.json',
   BENCHMARK_NOTEBOOK: 'notebooks/mnist_bench.ipynb'
 };
 

@@ -39,6 +39,20 @@ def probe_expression(source: str) -> str:
     )
 
 
+def doctor_probe_expression(source: str, doctor_source: str, facts_json: str) -> str:
+    """The expression the extension sends: the probe, given the doctor and facts as literals
+    (repr() here, JSON.stringify() in src/kernel/service.ts; both are Python string literals)."""
+    return (
+        "(lambda g: (__import__('builtins').exec("
+        + repr(source)
+        + ", g), g['device_bench_probe_b64']("
+        + repr(doctor_source)
+        + ", "
+        + repr(facts_json)
+        + "))[1])({'__name__': '__device_bench_probe__'})"
+    )
+
+
 @pytest.fixture
 def probe_source() -> str:
     return PROBE_PATH.read_text(encoding="utf-8")

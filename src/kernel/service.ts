@@ -10,7 +10,11 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
-import { PROBE_SOURCE } from './_generated/sources';
+import {
+  DOCTOR_SOURCE,
+  INSTALL_FACTS,
+  PROBE_SOURCE
+} from './_generated/sources';
 import { PROBE_SCHEMA_VERSION } from './types';
 
 /**
@@ -25,16 +29,37 @@ const EXPRESSION_KEY = 'device_bench';
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
+ * The install doctor's text and facts, passed to the probe (see docs/install-doctor.md).
+ */
+export interface IDoctorSources {
+  source: string;
+  facts: string;
+}
+
+/**
  * Build the expression that evaluates the probe in a fresh namespace.
  *
- * The source is a fixed file of this package; JSON string syntax is a valid
+ * The sources are fixed files of this package; JSON string syntax is a valid
  * Python string literal, so no user-provided text is ever pasted into code.
+ * Without arguments the real probe gets the install doctor and its facts; a
+ * custom probe source gets them only when `doctor` is given.
  */
-export function probeExpression(source: string = PROBE_SOURCE): string {
+export function probeExpression(
+  source?: string,
+  doctor?: IDoctorSources | null
+): string {
+  const useDoctor =
+    doctor ??
+    (source === undefined
+      ? { source: DOCTOR_SOURCE, facts: INSTALL_FACTS }
+      : null);
+  const args = useDoctor
+    ? JSON.stringify(useDoctor.source) + ', ' + JSON.stringify(useDoctor.facts)
+    : '';
   return (
     "(lambda g: (__import__('builtins').exec(" +
-    JSON.stringify(source) +
-    ", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
+    JSON.stringify(source ?? PROBE_SOURCE) +
+    `, g), g['device_bench_probe_b64'](${args}))[1])({'__name__': '__device_bench_probe__'})`
   );
 }
 

@@ -18,6 +18,19 @@ describe('probeExpression', () => {
     expect(expr).toContain('def device_bench_probe_b64');
     expect(expr.split('\n').length).toBe(1);
   });
+
+  it('passes the install doctor and its facts as string literals', () => {
+    const expr = probeExpression('x = 1\n', {
+      source: 'def advise(d, f): return d\n',
+      facts: '{"as_of": "2026-12-01"}'
+    });
+    expect(expr).toBe(
+      "(lambda g: (__import__('builtins').exec(\"x = 1\\n\", g), g['device_bench_probe_b64'](\"def advise(d, f): return d\\n\", \"{\\\"as_of\\\": \\\"2026-12-01\\\"}\"))[1])({'__name__': '__device_bench_probe__'})"
+    );
+    const real = probeExpression();
+    expect(real).toContain('def advise(');
+    expect(real).toContain('as_of');
+  });
 });
 
 describe('decodeProbeResult', () => {
