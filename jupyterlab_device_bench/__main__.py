@@ -1,5 +1,9 @@
 """``python -m jupyterlab_device_bench run ...``: the benchmark notebook, headless.
 
+``python -m jupyterlab_device_bench doctor [--json]``: the install doctor for this interpreter
+(see docs/install-doctor.md); exit status 0 when nothing needs fixing, 1 otherwise. It imports
+only the probe (and torch), so it costs about what ``python -c "import torch"`` does.
+
 See docs/headless.md. Exit status: 0 every device ran, 1 a device failed, 2 the command was
 refused (nothing ran, nothing was written), 3 the output could not be written (the run stopped;
 the records not written are printed on standard error), 130 interrupted (Ctrl-C or SIGTERM; the
@@ -16,8 +20,10 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import records, runner
+if TYPE_CHECKING:  # imported lazily: `doctor` must not pay for nbclient and jsonschema
+    from . import runner
 
 
 def _positive_int(text: str) -> int:
@@ -31,6 +37,8 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import records
+
     parser = argparse.ArgumentParser(
         prog="python -m jupyterlab_device_bench",
         description="jupyterlab-device-bench without a browser.",
@@ -90,7 +98,82 @@ def build_parser() -> argparse.ArgumentParser:
         default=records.DEFAULT_HISTORY,
         help=f"runs kept in the notebook, newest last (default: {records.DEFAULT_HISTORY})",
     )
+    _add_doctor(commands)
     return parser
+
+
+def _add_doctor(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    doctor = commands.add_parser(
+        "doctor",
+        help="say why an accelerator is missing here and print the commands that fix it",
+        description=(
+            "Probe this Python (torch, NVIDIA driver through NVML, macOS, installer) without "
+            "creating a CUDA context and print the diagnosis with the exact fix commands."
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help="print the probe document as JSON")
+    return doctor
+
+
+def _load_probe():
+    import importlib.util
+
+    path = Path(__file__).with_name("probe.py")
+    spec = importlib.util.spec_from_file_location("jupyterlab_device_bench.probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def doctor_lines(doc: dict) -> list[str]:
+    """The doctor's report as text lines: backends, then each diagnosis with its fixes."""
+    python = doc["python"]
+    torch = doc["torch"]
+    lines = [
+        f"Python {python['version']} ({python['executable']}), {python['os']} {python['machine']}",
+        f"torch {torch['version'] or 'not installed'}"
+        + (f", installed by {doc['environment']['torch_installer']}" if torch["version"] else ""),
+    ]
+    if doc["cuda"]["driver_version"]:
+        lines.append(
+            f"NVIDIA driver {doc['cuda']['driver_version']} (CUDA up to "
+            f"{doc['cuda']['driver_cuda_version']})"
+        )
+    lines.append("")
+    for row in doc["backends"]:
+        state = "usable" if row["usable"] else "not usable"
+        lines.append(f"  {row['backend'].upper():5} {state:10} {row['reason']}")
+    shells = ("powershell", "cmd") if python["os"] == "Windows" else ("posix",)
+    for item in doc["diagnostics"]:
+        lines += ["", f"[{item['severity']}] {item['message']}"]
+        for fix in item["fixes"]:
+            lines.append(("Fix: " if fix["primary"] else "Or:  ") + fix["title"])
+            lines.append(f"     {fix['reason']}")
+            lines += [f"     - {step}" for step in fix["steps"]]
+            for command in fix["commands"]:
+                if command["shell"] in shells:
+                    label = f"({command['shell']})" if len(shells) > 1 else ""
+                    for text in command["command"].splitlines():
+                        lines.append(f"     {label} {text}".rstrip() if label else f"     {text}")
+        if not item["fixes"] and item["fix"]:
+            lines.append(f"Fix: {item['fix']}")
+    if doc["facts"]["as_of"]:
+        lines += ["", f"(install facts as of {doc['facts']['as_of']})"]
+    return lines
+
+
+def doctor_main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jupyterlab_device_bench")
+    _add_doctor(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    probe = _load_probe()
+    doc = probe.device_bench_probe()
+    if args.json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False, default=str))
+    else:
+        print("\n".join(doctor_lines(doc)))
+    needs_fix = any(item["severity"] == "error" for item in doc["diagnostics"])
+    return 1 if needs_fix else 0
 
 
 @contextlib.contextmanager
@@ -142,6 +225,11 @@ def _not_written(summary: runner.RunSummary) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["doctor"]:
+        return doctor_main(argv)
+    from . import runner
+
     args = build_parser().parse_args(argv)
     summary = runner.RunSummary(output=args.output)
     try:
