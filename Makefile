@@ -19,11 +19,11 @@ BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*
 	jupyterlab_device_bench/probe.py notebooks/mnist_bench.ipynb package.json tsconfig.json \
 	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)
 
-.PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean
+.PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean test-faults
 
 help:
 	@echo "make lab   - set everything up and start JupyterLab on 127.0.0.1 with the benchmark notebook open"
-	@echo "make test  - set everything up and run every check (lint, jest, Galata, wheel, pytest)"
+	@echo "make test  - set everything up and run every check (lint, jest, Galata, wheel, pytest, fault suite)"
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -85,7 +85,12 @@ check-wheel: setup
 pytest: setup $(STAMPS)/venv-notorch
 	$(VENV)/bin/python -m pytest
 
-test: lint jest ui-test check-wheel pytest
+# The fault suite: kernels killed, cells that hang, saves that fail, edits
+# during a run, 50 runs in a row; prints a table of what each fault cost.
+test-faults: setup
+	node --expose-gc node_modules/.bin/jest -c jest.faults.config.js
+
+test: lint jest ui-test check-wheel pytest test-faults
 
 clean:
 	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated src/report/_generated dist

@@ -29,6 +29,11 @@ module.exports = {
   // .venv, node_modules or the built labextension for them.
   roots: ['<rootDir>/src'],
   testRegex: 'src/.*/__tests__/.*\\.spec\\.tsx?$',
-  testTimeout: 60000,
+  // Integration specs start servers and torch kernels: on 2 busy cores a
+  // restart plus a cold probe can take a minute. Generous, but bounded.
+  testTimeout: 180000,
+  // One spec file at a time: suites that each start a server and kernels do
+  // not starve each other.
+  maxWorkers: 1,
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
 };

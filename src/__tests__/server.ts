@@ -23,7 +23,10 @@ function freePort(): Promise<number> {
 /**
  * Start the server; resolves once clients can use PageConfig to reach it.
  */
-export async function startServer(server: JupyterServer): Promise<void> {
+export async function startServer(
+  server: JupyterServer,
+  serverApp: Record<string, unknown> = {}
+): Promise<void> {
   const port = await freePort();
   await server.start({
     additionalKernelSpecs: {
@@ -41,7 +44,8 @@ export async function startServer(server: JupyterServer): Promise<void> {
         // JupyterServer finds the server by a localhost URL in its log.
         custom_display_url: `http://localhost:${port}/`,
         allow_root: process.getuid?.() === 0,
-        log_level: 'INFO'
+        log_level: 'INFO',
+        ...serverApp
       },
       LabApp: { log_level: 'INFO' },
       FileContentsManager: { delete_to_trash: false }
@@ -56,7 +60,7 @@ export async function startServer(server: JupyterServer): Promise<void> {
  */
 export async function waitFor(
   check: () => boolean,
-  timeoutMs = 60_000
+  timeoutMs = 120_000
 ): Promise<void> {
   const start = Date.now();
   while (!check()) {

@@ -70,7 +70,7 @@ export class RecordNotSavedError extends Error {
     super(
       `The record for ${device} could not be saved: ${reason}` +
         (inNotebook
-          ? ' It is in the open notebook: save the notebook to keep it.'
+          ? ' It is in the open notebook (not saved yet) and in the panel: save the notebook to keep it, or use File › Save Notebook As… if this file cannot be written.'
           : '')
     );
     this.name = 'RecordNotSavedError';
@@ -257,6 +257,169 @@ async function settleBeforeRestart(
 }
 
 /**
+ * How long a kernel_info request already on its way gets to be answered
+ * before the kernel is replaced rather than restarted.
+ */
+const KERNEL_INFO_MS = 5_000;
+
+/**
+ * How long a restarted kernel gets to be idle before it is taken for stuck
+ * (the connection says connected, the kernel says `starting`, and nothing
+ * reaches it any more) and replaced by a new one.
+ */
+const STUCK_MS = 20_000;
+
+/**
+ * Race `promise` against a timer; on time-out, reject naming what was
+ * awaited.
+ */
+async function bounded<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(`Gave up after ${Math.round(ms / 1000)} s on ${what}.`)
+        ),
+      ms
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Resolve once no kernel_info request sent by this connection is waiting
+ * for its reply, true; false after `ms`. JupyterLab sends one each time the
+ * connection (re)connects and does not catch its rejection: a restart while
+ * one is unanswered cancels it, which surfaces as an unhandled
+ * "Canceled future for kernel_info_request" error.
+ */
+function kernelInfoAnswered(
+  kernel: Kernel.IKernelConnection,
+  pending: Set<string>,
+  ms: number
+): Promise<boolean> {
+  if (!pending.size) {
+    return Promise.resolve(true);
+  }
+  return new Promise(resolve => {
+    const done = (answered: boolean) => {
+      clearTimeout(timer);
+      kernel.anyMessage.disconnect(check);
+      resolve(answered);
+    };
+    const check = () => {
+      if (!pending.size) {
+        done(true);
+      }
+    };
+    const timer = setTimeout(() => done(false), ms);
+    kernel.anyMessage.connect(check);
+  });
+}
+
+/**
+ * The kernel_info requests of the session's kernel connection that still
+ * wait for a reply, from the moment this is called until `stop()`; the set
+ * starts empty again when the session changes kernel.
+ */
+export function trackKernelInfo(session: ISessionContext): {
+  pending: Set<string>;
+  stop: () => void;
+} {
+  const pending = new Set<string>();
+  let kernel: Kernel.IKernelConnection | null = null;
+  const onMessage = (
+    _: Kernel.IKernelConnection,
+    args: Kernel.IAnyMessageArgs
+  ) => {
+    const { msg, direction } = args;
+    if (direction === 'send' && msg.header.msg_type === 'kernel_info_request') {
+      pending.add(msg.header.msg_id);
+    } else if (
+      direction === 'recv' &&
+      msg.header.msg_type === 'kernel_info_reply'
+    ) {
+      pending.delete((msg.parent_header as { msg_id?: string }).msg_id ?? '');
+    }
+  };
+  const follow = () => {
+    kernel?.anyMessage.disconnect(onMessage);
+    pending.clear();
+    kernel = session.session?.kernel ?? null;
+    kernel?.anyMessage.connect(onMessage);
+  };
+  follow();
+  session.kernelChanged.connect(follow);
+  return {
+    pending,
+    stop: () => {
+      session.kernelChanged.disconnect(follow);
+      kernel?.anyMessage.disconnect(onMessage);
+    }
+  };
+}
+
+/**
+ * Give the session a fresh kernel process for the next device, every step
+ * bounded: settle, then restart, unless the kernel does not answer (or has
+ * a kernel_info request unanswered), in which case it is replaced by a new
+ * one; a restarted kernel that is not idle within `STUCK_MS` is replaced
+ * too. Rejects when cancelled, when the kernel is dead, and when no usable
+ * kernel came within `timeoutMs`, naming what it waited for.
+ */
+async function freshKernel(
+  session: ISessionContext,
+  stop: () => boolean,
+  timeoutMs: number,
+  pending: Set<string>
+): Promise<void> {
+  const name = session.session?.kernel?.name;
+  const replace = async () => {
+    await bounded(
+      session.changeKernel({ name }),
+      timeoutMs,
+      'starting a new kernel'
+    );
+    await waitForKernel(session, timeoutMs, stop);
+  };
+  const answering = await settleBeforeRestart(session, stop, timeoutMs);
+  const kernel = session.session?.kernel;
+  if (
+    !answering ||
+    !kernel ||
+    !(await kernelInfoAnswered(kernel, pending, KERNEL_INFO_MS))
+  ) {
+    // Replacing disposes the old connection, whose unanswered request then
+    // ends quietly; restarting would cancel it.
+    await replace();
+    return;
+  }
+  await bounded(
+    session.restartKernel(),
+    timeoutMs,
+    "the kernel's restart (the server's restart and the reconnection)"
+  );
+  try {
+    await waitForKernel(session, Math.min(STUCK_MS, timeoutMs), stop);
+  } catch (error) {
+    const current = session.session?.kernel;
+    if (stop() || !current || current.status === 'dead') {
+      throw error;
+    }
+    await replace();
+  }
+}
+
+/**
  * How long a cancelled device's cell gets to stop after the interrupt before
  * its kernel is restarted.
  */
@@ -382,6 +545,7 @@ export class BenchmarkDriver {
     const path = { value: panel.context.path };
     const onPath = (_: unknown, newPath: string) => (path.value = newPath);
     panel.context.pathChanged.connect(onPath);
+    const kernelInfo = trackKernelInfo(panel.sessionContext);
     try {
       for (
         let index = 0;
@@ -415,7 +579,8 @@ export class BenchmarkDriver {
           context,
           params,
           options,
-          emit
+          emit,
+          kernelInfo.pending
         );
         records.push(record);
         const notSaved = await this._record(
@@ -441,6 +606,7 @@ export class BenchmarkDriver {
         }
       }
     } finally {
+      kernelInfo.stop();
       if (!panel.isDisposed) {
         panel.context.pathChanged.disconnect(onPath);
       }
@@ -470,8 +636,10 @@ export class BenchmarkDriver {
       this._cancelTimer = setTimeout(() => {
         this._cancelTimer = undefined;
         // Still on the same kernel, still running its cells: stop it.
-        if (this._kernel === kernel && !kernel.isDisposed) {
-          void this._session?.restartKernel().catch(() => undefined);
+        if (this._kernel === kernel && !kernel.isDisposed && this._session) {
+          this._forcedRestart = this._session
+            .restartKernel()
+            .catch(() => undefined);
         }
       }, CANCEL_GRACE_MS);
     }
@@ -495,7 +663,8 @@ export class BenchmarkDriver {
     context: IRunContext,
     params: Record<string, ParameterValue>,
     options: BenchmarkDriver.IRunOptions,
-    emit: (phase: IDriverEvent['phase'], extra?: Partial<IDriverEvent>) => void
+    emit: (phase: IDriverEvent['phase'], extra?: Partial<IDriverEvent>) => void,
+    pending: Set<string>
   ): Promise<PartialJSONObject> {
     const session = panel.sessionContext;
     const model = panel.content.model!;
@@ -542,16 +711,7 @@ export class BenchmarkDriver {
     panel.disposed.connect(onClosed);
     try {
       emit('restarting');
-      if (await settleBeforeRestart(session, stop, timeout)) {
-        await session.restartKernel();
-      } else {
-        // A kernel that does not answer: replace it with a new one (a new
-        // process and a new connection). Restarting it would work too, but
-        // cancels its unanswered kernel_info request, which JupyterLab then
-        // reports as an unhandled error.
-        await session.changeKernel({ name: session.session?.kernel?.name });
-      }
-      await waitForKernel(session, timeout, stop);
+      await freshKernel(session, stop, timeout, pending);
       setDeviceCell(model, context.device, context.deviceName ?? '');
       setParametersCell(model, params);
       // Let the browser render the edited cells before running marks and
@@ -586,6 +746,17 @@ export class BenchmarkDriver {
             String((error as Error)?.message ?? error)
           );
         }
+      }
+      if (this._forcedRestart) {
+        // The cells end when Cancel's restart begins: let it finish, so that
+        // nothing (the next run, closing the notebook) meets a kernel that is
+        // half restarted.
+        await bounded(
+          this._forcedRestart,
+          timeout,
+          "the kernel's restart after Cancel"
+        ).catch(() => undefined);
+        this._forcedRestart = null;
       }
       const late = stopped();
       if (late) {
@@ -689,6 +860,7 @@ export class BenchmarkDriver {
   private _kernel: Kernel.IKernelConnection | null = null;
   private _session: ISessionContext | null = null;
   private _cancelTimer: ReturnType<typeof setTimeout> | undefined;
+  private _forcedRestart: Promise<void> | null = null;
   private _changed = new Signal<this, IDriverEvent>(this);
   private _runningChanged = new Signal<this, boolean>(this);
 }
