@@ -24,6 +24,9 @@ export namespace CommandIDs {
   export const cancelBenchmark = 'device-bench:cancel-benchmark';
   export const exportReport = 'device-bench:export-report';
   export const mergeReports = 'device-bench:merge-reports';
+  export const copyFix = 'device-bench:copy-fix';
+  export const insertFixCell = 'device-bench:insert-fix-cell';
+  export const restartAndCheck = 'device-bench:restart-and-check';
 }
 
 /**

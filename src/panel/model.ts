@@ -20,6 +20,37 @@ export type PanelState =
   | 'ready'
   | 'error';
 
+/**
+ * What "Restart kernel and check again" found.
+ */
+export interface ICheckResult {
+  /** "fixed": the expected device is usable; "still": it is not; "failed": no answer. */
+  status: 'fixed' | 'still' | 'failed';
+  /** The device the fix was meant to make usable, e.g. "cuda:0". */
+  device: string | null;
+  /** The error-level diagnoses that still stand (the probe's own words). */
+  remaining: string[];
+}
+
+/**
+ * Compare a fresh probe report with what a fix promised.
+ */
+export function checkOutcome(
+  report: IProbeReport | null,
+  expect: string | null
+): ICheckResult {
+  if (!report) {
+    return { status: 'failed', device: expect, remaining: [] };
+  }
+  const remaining = (report.diagnostics ?? [])
+    .filter(d => d.severity === 'error')
+    .map(d => d.message);
+  const usable = expect
+    ? report.devices.some(d => d.id === expect && d.available)
+    : remaining.length === 0;
+  return { status: usable ? 'fixed' : 'still', device: expect, remaining };
+}
+
 export class DevicePanelModel extends VDomModel {
   constructor(probe: IDeviceProbe) {
     super();
@@ -172,6 +203,47 @@ export class DevicePanelModel extends VDomModel {
     }
   }
 
+  /**
+   * The result of the last restart-and-check, or null.
+   */
+  get checkResult(): ICheckResult | null {
+    return this._checkResult;
+  }
+
+  /**
+   * Restart the followed kernel, wait until it is idle, probe it afresh and
+   * say whether `expect` (a device id) is now usable. Runs no cell.
+   */
+  async restartAndCheck(
+    expect: string | null,
+    timeoutMs = 120_000
+  ): Promise<ICheckResult> {
+    const kernel = this._currentKernel();
+    this._checkResult = null;
+    if (!kernel) {
+      this._checkResult = checkOutcome(null, expect);
+      this.stateChanged.emit(void 0);
+      return this._checkResult;
+    }
+    await kernel.restart();
+    const deadline = Date.now() + timeoutMs;
+    while (
+      (this._isStarting() || kernel.status !== 'idle') &&
+      Date.now() < deadline &&
+      !this.isDisposed
+    ) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    await this.refresh(true);
+    const outcome = this._outcome;
+    this._checkResult = checkOutcome(
+      outcome?.kind === 'ready' ? outcome.report : null,
+      expect
+    );
+    this.stateChanged.emit(void 0);
+    return this._checkResult;
+  }
+
   dispose(): void {
     if (this.isDisposed) {
       return;
@@ -300,4 +372,5 @@ export class DevicePanelModel extends VDomModel {
    * must skip the cache), or null.
    */
   private _stale: boolean | null = null;
+  private _checkResult: ICheckResult | null = null;
 }

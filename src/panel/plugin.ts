@@ -6,7 +6,11 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ILabShell, ILayoutRestorer } from '@jupyterlab/application';
-import { ICommandPalette, type ISessionContext } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  ICommandPalette,
+  type ISessionContext
+} from '@jupyterlab/apputils';
 import { type ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -59,7 +63,16 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
       actions: {
         refresh: () => void app.commands.execute(CommandIDs.refresh),
         useDevice: device =>
-          void app.commands.execute(CommandIDs.insertDeviceCell, { device })
+          void app.commands.execute(CommandIDs.insertDeviceCell, { device }),
+        copyFix: command =>
+          void app.commands.execute(CommandIDs.copyFix, { command }),
+        insertFixCell: cell =>
+          void app.commands.execute(CommandIDs.insertFixCell, { cell }),
+        restartAndCheck: expect =>
+          void app.commands.execute(
+            CommandIDs.restartAndCheck,
+            expect ? { expect } : {}
+          )
       }
     });
     const panel = new Panel();
@@ -124,8 +137,91 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
       isEnabled: () => model.session !== null,
       execute: () => model.refresh(true)
     });
+    app.commands.addCommand(CommandIDs.copyFix, {
+      label: trans.__('Copy Fix Command'),
+      caption: trans.__('Copy an install doctor command to the clipboard'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { command: { type: 'string' } },
+          required: ['command']
+        }
+      },
+      execute: args => {
+        const command = validFixText(args.command);
+        if (command === null) {
+          throw new Error(trans.__('copy-fix needs {command: string}'));
+        }
+        Clipboard.copyToSystem(command);
+      }
+    });
+    app.commands.addCommand(CommandIDs.insertFixCell, {
+      label: trans.__('Insert Fix Cell'),
+      caption: trans.__(
+        'Insert an install doctor cell at the top of the notebook, without running it'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { cell: { type: 'string' } },
+          required: ['cell']
+        }
+      },
+      isEnabled: () => !!notebooks?.currentWidget,
+      execute: args => {
+        const cell = validFixCell(args.cell);
+        const notebook = notebooks?.currentWidget?.content.model;
+        if (cell === null) {
+          throw new Error(
+            trans.__(
+              'insert-fix-cell needs {cell: string} of %pip, %conda or !uv lines'
+            )
+          );
+        }
+        if (!notebook) {
+          throw new Error(trans.__('No notebook is open.'));
+        }
+        // Through the notebook model only: the cell is placed, never run.
+        notebook.sharedModel.insertCell(0, {
+          cell_type: 'code',
+          source: cell,
+          metadata: { tags: ['device-bench-fix'] }
+        });
+      }
+    });
+    app.commands.addCommand(CommandIDs.restartAndCheck, {
+      label: trans.__('Restart Kernel and Check Devices Again'),
+      caption: trans.__(
+        'Restart the kernel, ask it again which devices PyTorch can use and say whether the fix worked'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            expect: { type: 'string', pattern: '^(cpu|mps|(cuda|xpu):[0-9]+)$' }
+          }
+        }
+      },
+      isEnabled: () => model.session !== null,
+      execute: async args => {
+        const expect = args.expect;
+        if (
+          expect !== undefined &&
+          (typeof expect !== 'string' ||
+            !/^(cpu|mps|(cuda|xpu):[0-9]+)$/.test(expect))
+        ) {
+          throw new Error(
+            trans.__(
+              'restart-and-check: expect must be cpu, mps, cuda:N or xpu:N'
+            )
+          );
+        }
+        return model.restartAndCheck(expect ?? null);
+      }
+    });
     if (palette) {
       const category = trans.__('Device Bench');
+      palette.addItem({ command: CommandIDs.restartAndCheck, category });
       palette.addItem({ command: CommandIDs.openPanel, category });
       palette.addItem({ command: CommandIDs.refresh, category });
     }
@@ -146,3 +242,26 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     };
   }
 };
+
+/**
+ * A fix command to copy: a non-empty string of reasonable length, or null.
+ */
+export function validFixText(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() && value.length <= 4000
+    ? value
+    : null;
+}
+
+/**
+ * A fix cell to insert: only `%pip`, `%conda` and `!uv pip` lines, or null.
+ */
+export function validFixCell(value: unknown): string | null {
+  const text = validFixText(value);
+  if (text === null) {
+    return null;
+  }
+  const lines = text.split('\n');
+  return lines.every(line => /^(%pip |%conda |!uv pip )\S/.test(line))
+    ? text
+    : null;
+}

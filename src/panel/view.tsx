@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
+import type { IProbeFix } from '../kernel/types';
 import type { IProbeReport } from '../tokens';
 import type { DevicePanelModel } from './model';
 
@@ -22,6 +23,30 @@ export interface IDevicePanelActions {
    * Insert or update the device cell of the current notebook.
    */
   useDevice(device: string): void;
+  /**
+   * Copy a fix command to the clipboard.
+   */
+  copyFix?(command: string): void;
+  /**
+   * Insert a fix cell at the top of the current notebook (never run).
+   */
+  insertFixCell?(cell: string): void;
+  /**
+   * Restart the kernel and probe it again.
+   */
+  restartAndCheck?(expect: string | null): void;
+}
+
+/**
+ * The command a fix shows for this OS: PowerShell on Windows, else POSIX.
+ */
+export function shownCommand(fix: IProbeFix, os: string | null): string | null {
+  const wanted = os === 'Windows' ? 'powershell' : 'posix';
+  return (
+    (fix.commands ?? []).find(c => c.shell === wanted)?.command ??
+    (fix.commands ?? []).find(c => c.shell !== 'notebook')?.command ??
+    null
+  );
 }
 
 /**
@@ -196,6 +221,8 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
     }
     return (
       <div className="jp-DeviceBench-report">
+        {this._renderBackends(report)}
+        {this._renderCheck()}
         {this._renderDiagnostics(report)}
         {report.torch.installed ? this._renderDevices(report) : null}
         {this._renderVersions(report)}
@@ -300,13 +327,164 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
                 </span>{' '}
                 {d.message}
               </p>
-              {d.fix ? (
+              {d.fixes?.length ? (
+                this._renderFixes(d.fixes, report)
+              ) : d.fix ? (
                 <p className="jp-DeviceBench-diagnosticFix">{d.fix}</p>
               ) : null}
             </li>
           ))}
         </ul>
       </section>
+    );
+  }
+
+  private _renderBackends(report: IProbeReport): React.ReactElement | null {
+    const rows = report.backends ?? [];
+    if (!rows.length) {
+      return null;
+    }
+    const trans = this._trans;
+    const names: Record<string, string> = {
+      cuda: trans.__('CUDA'),
+      rocm: trans.__('ROCm'),
+      mps: trans.__('MPS'),
+      xpu: trans.__('XPU'),
+      cpu: trans.__('CPU')
+    };
+    return (
+      <section
+        className="jp-DeviceBench-section"
+        aria-label={trans.__('Backends')}
+      >
+        <ul className="jp-DeviceBench-backends">
+          {rows.map(row => (
+            <li
+              key={row.backend}
+              className={`jp-DeviceBench-backend ${
+                row.usable ? 'jp-mod-available' : 'jp-mod-unavailable'
+              }`}
+              data-backend={row.backend}
+              data-usable={String(row.usable)}
+            >
+              <span className="jp-DeviceBench-backendName">
+                {names[row.backend] ?? row.backend}
+              </span>{' '}
+              <span className="jp-DeviceBench-backendState">
+                {row.usable ? trans.__('usable') : trans.__('not usable')}
+              </span>{' '}
+              <span className="jp-DeviceBench-backendReason">{row.reason}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+    );
+  }
+
+  private _renderFixes(
+    fixes: IProbeFix[],
+    report: IProbeReport
+  ): React.ReactElement {
+    const trans = this._trans;
+    const actions = this._actions;
+    const canInsert = this.model.isNotebook;
+    return (
+      <ol className="jp-DeviceBench-fixes">
+        {fixes.map((fix, index) => {
+          const command = shownCommand(fix, report.python.os);
+          return (
+            <li
+              key={index}
+              className="jp-DeviceBench-fix"
+              data-primary={String(fix.primary)}
+            >
+              <p className="jp-DeviceBench-fixTitle">
+                <span className="jp-DeviceBench-severity">
+                  {fix.primary ? trans.__('Fix:') : trans.__('Or:')}
+                </span>{' '}
+                {fix.title}
+              </p>
+              <p className="jp-DeviceBench-fixReason">{fix.reason}</p>
+              {(fix.steps ?? []).map((step, i) => (
+                <p key={i} className="jp-DeviceBench-fixStep">
+                  {step}
+                </p>
+              ))}
+              {command ? (
+                <pre className="jp-DeviceBench-fixCommand">{command}</pre>
+              ) : null}
+              <div className="jp-DeviceBench-fixActions">
+                {command && actions.copyFix ? (
+                  <button
+                    type="button"
+                    className="jp-mod-styled jp-DeviceBench-copyFix"
+                    onClick={() => actions.copyFix?.(command)}
+                    title={trans.__('Copy the command to the clipboard')}
+                  >
+                    {trans.__('Copy')}
+                  </button>
+                ) : null}
+                {fix.cell && canInsert && actions.insertFixCell ? (
+                  <button
+                    type="button"
+                    className="jp-mod-styled jp-DeviceBench-insertFix"
+                    onClick={() => actions.insertFixCell?.(fix.cell as string)}
+                    title={trans.__(
+                      'Insert this as a cell at the top of the notebook (it is not run)'
+                    )}
+                  >
+                    {trans.__('Insert as cell')}
+                  </button>
+                ) : null}
+                {fix.commands?.length && actions.restartAndCheck ? (
+                  <button
+                    type="button"
+                    className="jp-mod-styled jp-DeviceBench-restartCheck"
+                    onClick={() => actions.restartAndCheck?.(fix.expect)}
+                  >
+                    {trans.__('Restart kernel and check again')}
+                  </button>
+                ) : null}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    );
+  }
+
+  private _renderCheck(): React.ReactElement | null {
+    const result = this.model.checkResult;
+    if (!result) {
+      return null;
+    }
+    const trans = this._trans;
+    let text: string;
+    if (result.status === 'fixed') {
+      text = result.device
+        ? trans.__('Fixed: %1 is now available', result.device)
+        : trans.__('Fixed: nothing stands in the way any more');
+    } else if (result.status === 'failed') {
+      text = trans.__('The restarted kernel did not answer the probe.');
+    } else {
+      text = result.device
+        ? trans.__('%1 is still not available.', result.device)
+        : trans.__('Not fixed yet.');
+      if (result.remaining.length) {
+        text +=
+          ' ' + trans.__('Still in the way: %1', result.remaining.join(' '));
+      }
+    }
+    return (
+      <div
+        className={`jp-DeviceBench-status jp-DeviceBench-check jp-DeviceBench-status-${
+          result.status === 'fixed' ? 'info' : 'error'
+        }`}
+        role="status"
+        data-check={result.status}
+      >
+        {text}
+      </div>
     );
   }
 

@@ -25,7 +25,7 @@ describe('probeExpression', () => {
       facts: '{"as_of": "2026-12-01"}'
     });
     expect(expr).toBe(
-      "(lambda g: (__import__('builtins').exec(\"x = 1\\n\", g), g['device_bench_probe_b64'](\"def advise(d, f): return d\\n\", \"{\\\"as_of\\\": \\\"2026-12-01\\\"}\"))[1])({'__name__': '__device_bench_probe__'})"
+      '(lambda g: (__import__(\'builtins\').exec("x = 1\\n", g), g[\'device_bench_probe_b64\']("def advise(d, f): return d\\n", "{\\"as_of\\": \\"2026-12-01\\"}"))[1])({\'__name__\': \'__device_bench_probe__\'})'
     );
     const real = probeExpression();
     expect(real).toContain('def advise(');
