@@ -156,7 +156,12 @@ test.describe('device panel', () => {
     await openPanel(page);
     const missing = page.locator(`${PANEL} [data-code="torch-missing"]`);
     await expect(missing).toBeVisible({ timeout: 60_000 });
-    await expect(missing).toContainText('-m pip install torch');
+    // The exact command for this interpreter: a pinned release, and the CPU
+    // index (this machine has no NVIDIA GPU).
+    await expect(missing).toContainText("-m pip install 'torch==");
+    await expect(missing).toContainText(
+      '--index-url https://download.pytorch.org/whl/cpu'
+    );
     // An error looks like one: in words, and with the theme's error colour.
     await expect(missing).toHaveAttribute('data-severity', 'error');
     await expect(missing).toContainText('Problem:');
