@@ -103,7 +103,7 @@ def run_timed(nb, kernel: str, cwd: Path, timed: set[int], device: str):
         inside[index] = float(text.split()[-1])
     diffs = [run.entries[i]["seconds"] - inside[i] for i in sorted(timed)]
     syncs = [run.entries[i]["sync_seconds"] for i in sorted(timed)]
-    return marks["end"] - marks["start"], diffs, syncs
+    return marks["end"] - marks["start"], diffs, syncs, run.bookkeeping / max(1, len(timed) - 1)
 
 
 def main(argv=None) -> int:
@@ -121,6 +121,7 @@ def main(argv=None) -> int:
     with_timing: list[float] = []
     diffs: list[float] = []
     syncs: list[float] = []
+    takes: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         for repeat in range(args.repeats):
@@ -130,7 +131,8 @@ def main(argv=None) -> int:
                 if kind == "plain":
                     plain.append(run_plain(copy, args.kernel, cwd, timed))
                 else:
-                    wall, d, s = run_timed(copy, args.kernel, cwd, timed, device)
+                    wall, d, s, take = run_timed(copy, args.kernel, cwd, timed, device)
+                    takes.append(take)
                     with_timing.append(wall)
                     diffs += d
                     syncs += s
@@ -153,6 +155,7 @@ def main(argv=None) -> int:
         f"  device sync per cell    {1000 * statistics.median(syncs):8.3f} ms median "
         f"(max {1000 * max(syncs):.3f} ms)"
     )
+    print(f"  silent take request     {1000 * statistics.median(takes):8.2f} ms median per cell")
     absd = [abs(d) for d in diffs]
     print(
         f"  recorded - in-cell perf_counter: median {1000 * statistics.median(diffs):.2f} ms, "

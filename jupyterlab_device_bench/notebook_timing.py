@@ -25,6 +25,8 @@ import copy
 import hashlib
 import json
 import os
+import queue
+import re
 import sys
 import threading
 import time
@@ -117,7 +119,10 @@ async def silent_request(kc: Any, expression: str, timeout: float = SILENT_TIMEO
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimingError(f"the kernel did not answer a timing request in {timeout} s")
-            reply = await kc.get_shell_msg(timeout=left)
+            try:
+                reply = await kc.get_shell_msg(timeout=left)
+            except queue.Empty:
+                continue  # the deadline check above ends the wait
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
         content = reply["content"]
@@ -257,6 +262,10 @@ class _Run:
     wall_start: float | None = None
     wall_end: float | None = None
     bookkeeping: float = 0.0  # seconds of take requests inside the wall window
+    #: True: each timed cell's own request carries the take expression (no extra round
+    #: trip); False: a silent take request after each cell (what a client that cannot add
+    #: user_expressions to a cell's request must do).
+    attach: bool = True
     current: int | None = None  # input index of the running cell
     error: str | None = None  # the failing cell's error, from the reply
 
@@ -271,6 +280,19 @@ def _client(nb: nbformat.NotebookNode, kernel_name: str, timeout: int | None, cw
         resources={"metadata": {"path": os.fspath(cwd)}},
     )
 
+    def attach_take() -> None:
+        """Let every timed cell's own execute request carry the take expression: the kernel
+        evaluates it after the cell (and its post_run_cell hook) and returns the entry in the
+        cell's reply, so timing a cell costs no extra round trip."""
+        execute = client.kc.execute
+
+        def execute_with_take(code: str, *args: Any, **kwargs: Any) -> str:
+            if run.attach and run.current in run.timed and "user_expressions" not in kwargs:
+                kwargs["user_expressions"] = {EXPRESSION_KEY: TAKE_EXPRESSION}
+            return execute(code, *args, **kwargs)
+
+        client.kc.execute = execute_with_take
+
     async def on_cell_execute(cell: Any, cell_index: int) -> None:
         index = run.origin[cell_index]
         run.current = index
@@ -281,6 +303,7 @@ def _client(nb: nbformat.NotebookNode, kernel_name: str, timeout: int | None, cw
             if not status.get("installed"):
                 raise TimingError(f"cannot time the cells: {status.get('error')}")
             run.installed = True
+            attach_take()
         if run.wall_start is None:
             run.wall_start = time.perf_counter()
 
@@ -293,12 +316,19 @@ def _client(nb: nbformat.NotebookNode, kernel_name: str, timeout: int | None, cw
         failed = content.get("status") != "ok"
         if failed:
             run.error = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
+        elif run.attach:
+            # The kernel evaluates user_expressions only after a cell that succeeded.
+            cells = decode_reply(content).get("cells") or []
+            if cells:
+                run.entries[index] = cells[-1]
         last = failed or index == max(run.timed)
-        document = await silent_request(
-            client.kc, UNINSTALL_EXPRESSION if last else TAKE_EXPRESSION
-        )
-        if not last:
+        if last:
+            document = await silent_request(client.kc, UNINSTALL_EXPRESSION)
+        elif not run.attach:
+            document = await silent_request(client.kc, TAKE_EXPRESSION)
             run.bookkeeping += time.perf_counter() - now
+        else:
+            return
         cells = document.get("cells") or []
         if cells:
             run.entries[index] = cells[-1]
@@ -405,6 +435,8 @@ def plan(options: TimeOptions) -> TimePlan:
         raise runner.RunnerError("--repeat must be a positive number of runs")
     if options.timeout is not None and options.timeout < 1:
         raise runner.RunnerError("--timeout must be a positive number of seconds")
+    if not isinstance(options.history, int) or options.history < 1:
+        raise runner.RunnerError("--history must be a positive number of runs")
     nb = runner.load_notebook(Path(options.notebook))
     where = layout(nb)
     params = runner.check_params(nb, options.params) if options.params else {}
@@ -497,6 +529,13 @@ def _failure_text(exc: BaseException, where: str, timeout: int | None) -> str:
     return f"{type(exc).__name__}: {exc} ({where})"
 
 
+def public_name(name: str, words: Sequence[str] = ()) -> str:
+    """The notebook's base name as records keep it: no folder, no slash or backslash, no
+    private word (host or user name), at most 200 characters."""
+    base = re.split(r"[/\\]", name)[-1]
+    return records.scrub(base, words).replace("/", "_").replace("\\", "_")[:200] or "notebook"
+
+
 def _where(run: _Run) -> str:
     return "kernel start-up" if run.current is None else cell_label(run.current)
 
@@ -566,7 +605,7 @@ def _record(
         "device_name": name,
         "profile": KIND,
         "params": records.public_params(p.params),
-        "notebook": records.scrub(Path(p.name).name, words)[:200],
+        "notebook": public_name(p.name, words),
         "code_sha256": p.code_hash,
         "timed_range": {
             "start": p.where.start,
