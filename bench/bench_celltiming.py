@@ -5,8 +5,9 @@ torch operation on the device) runs alternately (ABBA order, fresh kernels)
 
 (a) **plain**: nbclient alone, nothing installed;
 (b) **timed**: as ``time-notebook`` runs it: the hooks installed by a silent request, the
-    device synchronised at the end of every cell, one silent ``take`` request after each cell,
-    ``uninstall`` after the last.
+    device synchronised at the end of every cell, each cell's entry returned through a
+    ``user_expressions`` entry of that cell's own request (``--per-cell-request``: a silent
+    ``take`` request after each cell instead), ``uninstall`` after the last.
 
 Both are timed on this process's clock from just before the first timed cell is sent to just
 after the last one (and, for (b), its bookkeeping) is done. Printed: the medians, the added cost
@@ -73,12 +74,13 @@ def run_plain(nb, kernel: str, cwd: Path, timed: set[int]) -> float:
     return marks["end"] - marks["start"]
 
 
-def run_timed(nb, kernel: str, cwd: Path, timed: set[int], device: str):
+def run_timed(nb, kernel: str, cwd: Path, timed: set[int], device: str, attach: bool):
     run = notebook_timing._Run(
         source=notebook_timing.SOURCE_PATH.read_text(encoding="utf-8"),
         device=device,
         timed=timed,
         origin=list(range(len(nb.cells))),
+        attach=attach,
     )
     client = notebook_timing._client(nb, kernel, None, cwd, run)
     marks: dict[str, float] = {}
@@ -113,6 +115,12 @@ def main(argv=None) -> int:
     parser.add_argument("--cell-seconds", type=float, default=0.5)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each kind")
     parser.add_argument("--kernel", default="python3")
+    parser.add_argument(
+        "--per-cell-request",
+        action="store_true",
+        help="a silent take request after each cell instead of the take riding on the cell's "
+        "own request (what a client that cannot add user_expressions to a cell must do)",
+    )
     args = parser.parse_args(argv)
     device = records.validate_device(args.device)
     nb = make_notebook(args.cells, args.cell_seconds, device)
@@ -131,7 +139,9 @@ def main(argv=None) -> int:
                 if kind == "plain":
                     plain.append(run_plain(copy, args.kernel, cwd, timed))
                 else:
-                    wall, d, s, take = run_timed(copy, args.kernel, cwd, timed, device)
+                    wall, d, s, take = run_timed(
+                        copy, args.kernel, cwd, timed, device, not args.per_cell_request
+                    )
                     takes.append(take)
                     with_timing.append(wall)
                     diffs += d
