@@ -111,7 +111,7 @@ def test_same_device_twice(cli, tmp_path):
     assert all(cell.get("outputs", []) == [] for cell in saved.cells if cell.cell_type == "code")
 
 
-def test_hash_follows_the_timed_code(tmp_path):
+def test_hash_follows_the_timed_code(kernel_env, tmp_path):
     base = notebook_timing.plan(
         notebook_timing.TimeOptions(
             notebook=small_notebook(tmp_path / "a.ipynb"), devices=["cpu"], machine_label="m"
@@ -299,3 +299,40 @@ def test_ctrl_c_records_the_run_as_cancelled(kernel_env, tmp_path):
     assert run["status"] == "cancelled" and "during cell 6" in run["error"]
     assert [cell["status"] for cell in run["cells"]] == ["ok", "not_run", "not_run"]
     assert run["cells"][0]["seconds"] >= 0.5
+
+
+def test_schema_requires_the_notebook_fields_only_of_notebook_records():
+    base = {
+        "id": "x",
+        "status": "ok",
+        "source": "headless",
+        "machine_label": "m",
+        "device": "cpu",
+        "profile": "notebook",
+        "params": {},
+        "started_at": "2026-01-01T00:00:00Z",
+        "finished_at": "2026-01-01T00:00:01Z",
+    }
+    records.validate_record(base)  # no kind: an MNIST record, as before
+    records.validate_record({**base, "kind": "mnist"})
+    with pytest.raises(records.InvalidRecordError, match="is a required property"):
+        records.validate_record({**base, "kind": "notebook"})
+    good = {
+        **base,
+        "kind": "notebook",
+        "notebook": "a.ipynb",
+        "code_sha256": "0" * 64,
+        "total_seconds": 1.0,
+        "cells": [{"index": 0, "label": "cell 1", "status": "ok", "seconds": 1.0}],
+        "peak_memory": {"peak_rss_bytes": 1},
+    }
+    records.validate_record(good)
+    for bad in (
+        {"notebook": "folder/a.ipynb"},
+        {"code_sha256": "xyz"},
+        {"cells": [{"index": 0, "label": "cell 1", "status": "running", "seconds": 1.0}]},
+        {"peak_memory": {"peak_rss_bytes": -1}},
+        {"kind": "other"},
+    ):
+        with pytest.raises(records.InvalidRecordError):
+            records.validate_record({**good, **bad})
