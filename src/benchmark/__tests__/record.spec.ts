@@ -5,10 +5,13 @@ import {
   type IRunContext,
   okRecord,
   recordParams,
+  runningRecord,
   stripPaths
 } from '../record';
+import { metadata as validateMetadata } from '../../report/_generated/validators';
 
 const CONTEXT: IRunContext = {
+  id: 'run-42',
   device: 'cuda:0',
   deviceName: 'NVIDIA H100',
   machineLabel: 'lab box',
@@ -170,5 +173,18 @@ describe('run records', () => {
     expect(defaultMachineLabel(report as unknown as IProbeReport)).toBe(
       expected
     );
+  });
+});
+
+describe('the running marker', () => {
+  it('is a valid running record with the id of the final record', () => {
+    const marker = runningRecord(CONTEXT);
+    const final = failedRecord(CONTEXT, 'failed', 'boom');
+    expect(marker.status).toBe('running');
+    expect(marker.id).toBe(final.id);
+    expect(marker.error).toBeNull();
+    expect(marker.train_seconds).toBeNull();
+    expect(marker.started_at).toBe(CONTEXT.startedAt);
+    expect(validateMetadata({ schema_version: 1, runs: [marker] })).toBe(true);
   });
 });
