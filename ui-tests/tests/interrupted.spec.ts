@@ -55,6 +55,23 @@ async function savedRuns(page: Page, file: string): Promise<any[]> {
   }, file);
 }
 
+/**
+ * How many devices of the panel's progress list train now (and, for the
+ * log of a failed try, what the list says).
+ */
+async function running(page: Page): Promise<number> {
+  const rows = page.locator(`${PANEL} .jp-DeviceBench-progress li`);
+  const texts = await rows.allTextContents();
+  const count = await rows
+    .filter({ hasText: 'epoch' })
+    .and(page.locator('[data-state="running"]'))
+    .count();
+  if (!count) {
+    console.log(`progress: ${JSON.stringify(texts)}`);
+  }
+  return count;
+}
+
 /** Start a run and resolve once its device `index` trains. */
 async function startRun(
   page: Page,
@@ -82,12 +99,7 @@ async function startRun(
       async () =>
         ended
           ? `the run ended before it trained: ${JSON.stringify(ended).slice(0, 300)}`
-          : await page
-              .locator(
-                `${PANEL} .jp-DeviceBench-progress li[data-state="running"]`
-              )
-              .filter({ hasText: 'epoch' })
-              .count(),
+          : await running(page),
       { timeout: 120_000 }
     )
     .toBe(1);
@@ -141,6 +153,7 @@ test('a page reloaded mid-run leaves the finished records and an interrupted one
   page.on('dialog', dialog => void dialog.accept()); // "Leave site?"
   const file = await openBenchmark(page);
   for (let i = 0; i < TRIES; i++) {
+    console.log(`reload, try ${i + 1}`);
     await startRun(page, ['cpu'], LONG, 0);
     await (page as IJupyterLabPageFixture).reload({ waitForIsReady: false });
     await reopen(page, file);
@@ -164,6 +177,7 @@ test('a tab closed mid-run leaves the finished records and an interrupted one', 
   const file = await openBenchmark(page);
   let current: Page = page;
   for (let i = 0; i < TRIES; i++) {
+    console.log(`tab close, try ${i + 1}`);
     // Two devices: the first ends and is saved, the tab closes in the second.
     await startRun(current, ['cpu', 'cpu'], SMALL, 1);
     const next = await current.context().newPage();
