@@ -7,9 +7,11 @@
  * stop it, so that no orphaned kernel keeps a GPU busy unseen.
  */
 import type { NotebookPanel } from '@jupyterlab/notebook';
+import { KernelAPI } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { readMetadata } from '../notebook/deviceCell';
 import { interruptedRecord } from '../notebook/metadata';
+import { waitUntil } from '../common/timeout';
 import { METADATA_KEY } from '../tokens';
 
 /**
@@ -74,15 +76,66 @@ export interface ILeftoverNotice {
 }
 
 /**
+ * Whether the notebook's kernel is busy. A page that just (re)connected to a
+ * kernel in the middle of a long cell does not know yet (`unknown`: no status
+ * message comes until the cell ends), so the server, which follows every
+ * kernel's status, is asked.
+ */
+export async function isBusy(
+  panel: NotebookPanel,
+  graceMs = BUSY_GRACE_MS
+): Promise<boolean> {
+  const kernel = panel.sessionContext.session?.kernel;
+  if (!kernel) {
+    return false;
+  }
+  const serverSaysBusy = async () => {
+    try {
+      const model = await KernelAPI.getKernelModel(
+        kernel.id,
+        kernel.serverSettings
+      );
+      return model?.execution_state === 'busy';
+    } catch {
+      return false;
+    }
+  };
+  if (kernel.status !== 'busy' && !(await serverSaysBusy())) {
+    return false;
+  }
+  // Busy for a moment (the device panel asking the kernel, say) is not
+  // busy with a benchmark left behind: give it `graceMs` to become idle.
+  try {
+    await waitUntil(
+      () => kernel.isDisposed || kernel.status === 'idle',
+      [kernel.statusChanged],
+      graceMs,
+      'the kernel to be idle'
+    );
+    return false;
+  } catch {
+    return kernel.status === 'busy' || (await serverSaysBusy());
+  }
+}
+
+/**
+ * How long a busy kernel gets to become idle before it is taken for busy
+ * with a run left behind.
+ */
+export const BUSY_GRACE_MS = 8_000;
+
+/**
  * Once `panel` is loaded and its kernel known: when it holds `running`
  * records and `isRunningHere(panel)` is false, call `notify`. When the
  * kernel is not busy, the records are first resolved to `interrupted` and
- * saved (when the notebook had no other unsaved change). Never throws.
+ * saved (when the notebook had no other unsaved change). With
+ * `freshKernel` (the kernel was just replaced) it is not asked. Never throws.
  */
 export async function checkLeftovers(
   panel: NotebookPanel,
   isRunningHere: (panel: NotebookPanel) => boolean,
-  notify: (notice: ILeftoverNotice) => void
+  notify: (notice: ILeftoverNotice) => void,
+  freshKernel = false
 ): Promise<void> {
   try {
     await panel.context.ready;
@@ -95,7 +148,7 @@ export async function checkLeftovers(
     if (!model || !left.length) {
       return;
     }
-    if (panel.sessionContext.session?.kernel?.status === 'busy') {
+    if (!freshKernel && (await isBusy(panel))) {
       notify({
         devices: left.map(run => String(run.device ?? '?').slice(0, 20)),
         kernelBusy: true

@@ -36,7 +36,7 @@ import {
   RecordNotSavedError,
   replaceKernel
 } from './driver';
-import { checkLeftovers, type ILeftoverNotice } from './leftover';
+import { checkLeftovers, type ILeftoverNotice, isBusy } from './leftover';
 import { progressRendererFactory, resultRendererFactory } from './mime';
 import { BenchmarkModel, isBenchmarkNotebook } from './model';
 import { defaultMachineLabel } from './record';
@@ -189,8 +189,11 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
                   )
                     .catch(() => undefined)
                     .then(() =>
-                      checkLeftovers(panel, isRunningHere, notice =>
-                        notifyLeftover(panel, notice)
+                      checkLeftovers(
+                        panel,
+                        isRunningHere,
+                        notice => notifyLeftover(panel, notice),
+                        true
                       )
                     )
               }
@@ -301,8 +304,19 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
       await panel.sessionContext.ready;
       const kernel = panel.sessionContext.session?.kernel;
       let report = null;
-      if (kernel && probe) {
-        const outcome = probe.cached(kernel.id) ?? (await probe.probe(kernel));
+      const cached = kernel ? probe?.cached(kernel.id) : undefined;
+      if (kernel && probe && !cached && (await isBusy(panel, 2000))) {
+        // Asking a busy kernel waits for its cell: the run would not start,
+        // without a word. The devices must then be named.
+        if (!Array.isArray(args.devices)) {
+          return fail(
+            trans.__(
+              "The notebook's kernel is busy running a cell. Wait for it to finish, or stop it (Kernel › Interrupt Kernel), then run the benchmark."
+            )
+          );
+        }
+      } else if (kernel && probe) {
+        const outcome = cached ?? (await probe.probe(kernel));
         report = outcome.kind === 'ready' ? outcome.report : null;
       }
       const available = (report?.devices ?? []).filter(d => d.available);

@@ -174,15 +174,16 @@ test('closing the notebook mid-run records a cancelled run on disk and stops the
   page
 }) => {
   const file = await openFromLauncher(page);
+  const result = runBenchmark(page, { ...SMALL, epochs: 20, repeat_to: 20000 });
+  await expect(
+    page.locator(`${PANEL} .jp-DeviceBench-progress li[data-state="running"]`)
+  ).toContainText('epoch', { timeout: 120_000 });
+  // The kernel that trains now (each device gets a new one).
   const kernelId = await page.evaluate(
     () =>
       (window.jupyterapp.shell.currentWidget as any).sessionContext.session
         .kernel.id
   );
-  const result = runBenchmark(page, { ...SMALL, epochs: 20, repeat_to: 20000 });
-  await expect(
-    page.locator(`${PANEL} .jp-DeviceBench-progress li[data-state="running"]`)
-  ).toContainText('epoch', { timeout: 120_000 });
 
   // Close the notebook's tab; the run changed it, so JupyterLab asks first.
   await page.evaluate(() => {

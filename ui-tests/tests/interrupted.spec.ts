@@ -67,7 +67,22 @@ async function running(page: Page): Promise<number> {
     .and(page.locator('[data-state="running"]'))
     .count();
   if (!count) {
-    console.log(`progress: ${JSON.stringify(texts)}`);
+    const state = await page.evaluate(() => {
+      const widget = window.jupyterapp.shell.currentWidget as any;
+      const session = widget?.sessionContext;
+      return {
+        current: widget?.id,
+        path: widget?.context?.path,
+        kernel: session?.session?.kernel?.id?.slice(0, 8),
+        status: session?.session?.kernel?.status,
+        connection: session?.session?.kernel?.connectionStatus,
+        display: session?.kernelDisplayStatus,
+        panel: document
+          .querySelector('#jp-DeviceBench-panel')
+          ?.textContent?.slice(0, 200)
+      };
+    });
+    console.log(`progress: ${JSON.stringify(texts)} ${JSON.stringify(state)}`);
   }
   return count;
 }
