@@ -25,7 +25,7 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
     this._devices = options.devices;
     this.addClass('jp-DeviceBench-benchmark');
     this.node.dataset.section = 'benchmark';
-    this.title.label = options.trans.__('Benchmark');
+    this.title.label = this._trans.__('Benchmark');
   }
 
   protected render(): React.ReactElement {

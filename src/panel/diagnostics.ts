@@ -34,11 +34,18 @@ function sentence(
   trans: TranslationBundle,
   diagnostic: IProbeDiagnostic,
   report: IProbeReport
-): { template: string; localized: string } | null {
+): { english: string; localized: string } | null {
   // Each template is written out at its trans.__ call so that the string
-  // extractor (jupyterlab-translate) finds it.
-  const pick = (template: string, localized: string) => ({
-    template,
+  // extractor (jupyterlab-translate) finds it; `english` is the same
+  // template filled in, to tell whether the translator had a translation.
+  const pick = (
+    template: string,
+    localized: string,
+    ...args: (string | number)[]
+  ) => ({
+    english: template.replace(/%(\d+)/g, (all, n: string) =>
+      Number(n) <= args.length ? String(args[Number(n) - 1]) : all
+    ),
     localized
   });
   const cuda = report.cuda;
@@ -62,7 +69,8 @@ function sentence(
         trans.__(
           'This torch %1 is a CPU-only build, so it cannot use the GPU of this machine.',
           report.torch.version ?? ''
-        )
+        ),
+        report.torch.version ?? ''
       );
     case 'cuda-unavailable':
       return gpus
@@ -71,7 +79,8 @@ function sentence(
             trans.__(
               'torch cannot use CUDA although an NVIDIA GPU was found (%1).',
               gpus
-            )
+            ),
+            gpus
           )
         : pick(
             'torch cannot use CUDA: no usable NVIDIA GPU or driver was found.',
@@ -86,7 +95,9 @@ function sentence(
           'The NVIDIA driver supports CUDA up to %1, but torch was built for CUDA %2: update the driver.',
           cuda?.driver_cuda_version ?? '?',
           report.torch.cuda_build ?? '?'
-        )
+        ),
+        cuda?.driver_cuda_version ?? '?',
+        report.torch.cuda_build ?? '?'
       );
     case 'arch-unsupported':
       return pick(
@@ -102,21 +113,26 @@ function sentence(
           'torch sees %1 of the %2 NVIDIA GPUs because of CUDA_VISIBLE_DEVICES.',
           cuda?.device_count ?? 0,
           cuda?.nvml_gpu_count ?? 0
-        )
+        ),
+        cuda?.device_count ?? 0,
+        cuda?.nvml_gpu_count ?? 0
       );
     case 'mps-unavailable':
       return pick(
         'torch cannot use MPS (the GPU of Apple silicon) on this Mac.',
         trans.__('torch cannot use MPS (the GPU of Apple silicon) on this Mac.')
       );
-    case 'cpu-only':
+    case 'cpu-only': {
+      const model = report.cpu.model ?? trans.__('unknown model');
       return pick(
         'No GPU was found for this kernel; it will run on the CPU (%1).',
         trans.__(
           'No GPU was found for this kernel; it will run on the CPU (%1).',
-          report.cpu.model ?? trans.__('unknown model')
-        )
+          model
+        ),
+        model
       );
+    }
     case 'torchvision-mismatch':
       return pick(
         'The installed torchvision does not match this torch release.',
@@ -141,7 +157,7 @@ export function diagnosticText(
   report: IProbeReport
 ): IDiagnosticText {
   const found = sentence(trans, diagnostic, report);
-  if (!found || trans.__(found.template) === found.template) {
+  if (!found || found.localized === found.english) {
     return { text: diagnostic.message, detail: null };
   }
   return { text: found.localized, detail: diagnostic.message };

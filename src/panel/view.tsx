@@ -75,7 +75,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
     this.addClass('jp-DeviceBench-panel');
     this.addClass('jp-DeviceBench-section-devices');
     this.node.dataset.section = 'devices';
-    this.title.label = options.trans.__('Devices');
+    this.title.label = this._trans.__('Devices');
   }
 
   protected render(): React.ReactElement {
@@ -498,7 +498,7 @@ export class EnvironmentView extends VDomRenderer<DevicePanelModel> {
     this._trans = options.trans;
     this.addClass('jp-DeviceBench-section-environment');
     this.node.dataset.section = 'environment';
-    this.title.label = options.trans.__('Environment');
+    this.title.label = this._trans.__('Environment');
   }
 
   protected render(): React.ReactElement {

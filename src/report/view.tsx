@@ -32,7 +32,7 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
     this._exportReport = options.exportReport;
     this.addClass('jp-DeviceBench-recorded');
     this.node.dataset.section = 'recorded';
-    this.title.label = options.trans.__('Recorded runs');
+    this.title.label = this._trans.__('Recorded runs');
   }
 
   protected render(): React.ReactElement {
