@@ -15,6 +15,7 @@ test.use({
   },
   // Galata's own readiness check looks for a tab named "Launcher" (English);
   // here it is 启动器: wait for the splash to go and the launcher to show.
+  // eslint-disable-next-line no-empty-pattern
   waitForApplication: async ({}, use) => {
     await use(async page => {
       await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });

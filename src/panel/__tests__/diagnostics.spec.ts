@@ -72,9 +72,9 @@ describe('diagnosticText', () => {
   });
 
   it('keeps the kernel words alone in English and for codes it does not know', () => {
-    const english = nullTranslator.load('jupyterlab_device_bench');
+    const trans = nullTranslator.load('jupyterlab_device_bench');
     const d = diagnostic('cpu-only', 'No GPU was found (Example CPU).');
-    expect(diagnosticText(english, d, REPORT)).toEqual({
+    expect(diagnosticText(trans, d, REPORT)).toEqual({
       text: 'No GPU was found (Example CPU).',
       detail: null
     });

@@ -56,7 +56,10 @@ async function render(outcome: ProbeOutcome, show = true) {
     trans,
     actions: { refresh: () => undefined, useDevice: () => undefined }
   });
-  const sidebar = new DeviceSidebar({ model, title: 'PyTorch devices' });
+  const sidebar = new DeviceSidebar({
+    model,
+    title: trans.__('PyTorch devices')
+  });
   sidebar.addWidget(view);
   sidebar.addWidget(new EnvironmentView({ model, trans }));
   if (!show) {
@@ -133,6 +136,7 @@ describe('DevicePanelView', () => {
 
   it('titles its sections and restores which are collapsed, also for sections added later', async () => {
     const { sidebar } = await render({ kind: 'not-python', language: 'r' });
+    const trans = nullTranslator.load('jupyterlab_device_bench');
     const titles = sidebar.node.querySelectorAll('.jp-AccordionPanel-title');
     expect([...titles].map(t => t.textContent)).toEqual([
       'Devices',
@@ -144,7 +148,7 @@ describe('DevicePanelView', () => {
     expect(sidebar.collapsed).toEqual(['environment']);
     const later = new Widget();
     later.node.dataset.section = 'recorded';
-    later.title.label = 'Recorded runs';
+    later.title.label = trans.__('Recorded runs');
     sidebar.insertSection(2, later);
     expect(later.isHidden).toBe(true);
     expect(sidebar.collapsed).toEqual(['environment', 'recorded']);
