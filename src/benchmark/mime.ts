@@ -88,7 +88,13 @@ export function resultRows(
       trans.__('%1 s', formatSeconds(result.steady_epoch_seconds as number))
     ],
     [trans.__('Samples/s'), formatRate(result.samples_per_second as number)],
-    [trans.__('Accuracy'), formatAccuracy(result.accuracy as number)],
+    [
+      trans.__('Accuracy'),
+      formatAccuracy(result.accuracy as number) +
+        (typeof result.accuracy_note === 'string'
+          ? ` (${displayText(result.accuracy_note, 300)})`
+          : '')
+    ],
     [
       trans.__('Versions'),
       `torch ${displayText(versions.torch, 40)}, CUDA ${displayText(

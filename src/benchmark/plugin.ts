@@ -33,8 +33,10 @@ import {
   BenchmarkBusyError,
   BenchmarkDriver,
   PROFILES,
-  RecordNotSavedError
+  RecordNotSavedError,
+  replaceKernel
 } from './driver';
+import { checkLeftovers, type ILeftoverNotice } from './leftover';
 import { progressRendererFactory, resultRendererFactory } from './mime';
 import { BenchmarkModel, isBenchmarkNotebook } from './model';
 import { defaultMachineLabel } from './record';
@@ -162,6 +164,56 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    // Runs left behind by a page reloaded or closed mid-run, or a server
+    // restarted: said on opening the notebook, never a silent gap.
+    const isRunningHere = (panel: NotebookPanel) =>
+      driver.isRunning && driver.runningPanel === panel;
+    const notifyLeftover = (panel: NotebookPanel, notice: ILeftoverNotice) => {
+      const devices = notice.devices.join(', ');
+      if (notice.kernelBusy) {
+        Notification.warning(
+          trans.__(
+            "A benchmark run on %1 did not end in this page (it was reloaded or closed, or the run goes on in another tab), and the notebook's kernel is still busy. Stop the kernel to free the device, or let the other tab finish.",
+            devices
+          ),
+          {
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Stop the kernel'),
+                callback: () =>
+                  void replaceKernel(
+                    panel.sessionContext,
+                    panel.sessionContext.session?.kernel?.name,
+                    120_000
+                  )
+                    .catch(() => undefined)
+                    .then(() =>
+                      checkLeftovers(panel, isRunningHere, notice =>
+                        notifyLeftover(panel, notice)
+                      )
+                    )
+              }
+            ]
+          }
+        );
+      } else {
+        Notification.info(
+          trans.__(
+            'The benchmark run on %1 was interrupted (the page was reloaded or closed, or the server restarted): it is recorded as interrupted, and the records of the devices that ended are kept.',
+            devices
+          ),
+          { autoClose: 15_000 }
+        );
+      }
+    };
+    notebooks.widgetAdded.connect(
+      (_, panel) =>
+        void checkLeftovers(panel, isRunningHere, notice =>
+          notifyLeftover(panel, notice)
+        )
+    );
+
     const fail = (error: string): RunBenchmarkResult => {
       model.message = error;
       Notification.error(error, { autoClose: 8000 });
@@ -277,6 +329,14 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
           history: settings.history,
           machineLabel: settings.machineLabel || defaultMachineLabel(report)
         });
+        if (driver.savedBeside) {
+          Notification.warning(
+            trans.__(
+              "This notebook was saved from another window during the run. The records were written into the file without overwriting that window's changes; this window's own changes are not saved yet. Use File › Reload Notebook from Disk to see both, or save to keep this window's version (the records are kept either way)."
+            ),
+            { autoClose: false }
+          );
+        }
         return { ok: true, records } satisfies RunBenchmarkResult;
       } catch (error) {
         if (error instanceof RecordNotSavedError) {

@@ -25,12 +25,15 @@ export const PROGRESS_MIME = 'application/vnd.device-bench.progress+json';
  */
 export const RESULT_CELL_TAG = 'device-bench-result';
 
-export type RunStatus = 'ok' | 'failed' | 'cancelled';
+export type RunStatus =
+  'ok' | 'failed' | 'cancelled' | 'running' | 'interrupted';
 
 /**
  * What the driver knows about one device's run.
  */
 export interface IRunContext {
+  /** The run's id: its `running` marker and its final record share it. */
+  id: string;
   device: string;
   deviceName: string | null;
   machineLabel: string;
@@ -65,7 +68,7 @@ export function okRecord(
   };
   const device = text('device', context.device, 20);
   return {
-    id: newRunId(),
+    id: context.id,
     status: 'ok',
     source: 'jupyterlab',
     machine_label: context.machineLabel,
@@ -80,6 +83,11 @@ export function okRecord(
     steady_epoch_seconds: field(result, 'steady_epoch_seconds'),
     samples_per_second: field(result, 'samples_per_second'),
     accuracy: field(result, 'accuracy'),
+    // Why the accuracy says nothing (a run too short to judge it); only when the result has
+    // one (results of earlier notebook versions do not), as records.py copies it.
+    ...('accuracy_note' in result
+      ? { accuracy_note: text('accuracy_note', null, 300) }
+      : {}),
     versions: field(result, 'versions'),
     cpu: field(result, 'cpu'),
     started_at: text('started_at', context.startedAt, 40),
@@ -97,7 +105,7 @@ export function failedRecord(
   error: string
 ): PartialJSONObject {
   return {
-    id: newRunId(),
+    id: context.id,
     status,
     source: 'jupyterlab',
     machine_label: context.machineLabel,
@@ -117,6 +125,19 @@ export function failedRecord(
     started_at: context.startedAt,
     finished_at: new Date().toISOString(),
     error: stripPaths(error).slice(0, 2000)
+  };
+}
+
+/**
+ * The marker saved when a device starts: `running`, replaced by the
+ * device's final record (same id) when it ends. One left behind says the
+ * device was interrupted, never a silent gap.
+ */
+export function runningRecord(context: IRunContext): PartialJSONObject {
+  return {
+    ...failedRecord(context, 'running', ''),
+    finished_at: context.startedAt,
+    error: null
   };
 }
 

@@ -22,7 +22,11 @@ export const DEFAULT_HISTORY = 50;
 
 /**
  * Return the metadata with `record` appended to its runs, the oldest runs
- * beyond `cap` removed and every other field kept.
+ * beyond `cap` removed and every other field kept. A record whose id is
+ * already there as `running` (or `interrupted`) takes that record's place:
+ * the device's final record replaces its marker. With `resolveRunning`,
+ * every other `running` record is turned `interrupted` (the driver is not
+ * running it: it was left behind).
  *
  * @throws MalformedMetadataError when the metadata or its runs have a shape
  * that appending would destroy, or a `schema_version` other than 1.
@@ -30,7 +34,8 @@ export const DEFAULT_HISTORY = 50;
 export function withRun(
   existing: ReadonlyPartialJSONObject | undefined,
   record: ReadonlyPartialJSONObject,
-  cap: number = DEFAULT_HISTORY
+  cap: number = DEFAULT_HISTORY,
+  resolveRunning = false
 ): PartialJSONObject {
   const runs = existing?.runs;
   if (runs !== undefined && !Array.isArray(runs)) {
@@ -49,13 +54,65 @@ export function withRun(
       `has schema_version ${describeVersion(version)}${newer}; this extension writes ${METADATA_SCHEMA_VERSION} and will not change it`
     );
   }
-  const all = [...((runs as PartialJSONObject[] | undefined) ?? []), record];
+  const all = placeRun(
+    (runs as PartialJSONObject[] | undefined) ?? [],
+    record,
+    resolveRunning
+  );
   const keep = Math.max(1, Math.floor(cap));
   return {
     ...(existing ?? {}),
     schema_version: METADATA_SCHEMA_VERSION,
     runs: all.slice(-keep)
   } as PartialJSONObject;
+}
+
+/**
+ * Why a `running` record was left behind, as its `interrupted` record says.
+ */
+export const INTERRUPTED_REASON =
+  'The run was interrupted before this device ended (the page was reloaded or closed, or the server restarted).';
+
+/**
+ * A `running` record left behind, as the `interrupted` record it stands for.
+ */
+export function interruptedRecord(
+  record: ReadonlyPartialJSONObject,
+  now: string = new Date().toISOString()
+): PartialJSONObject {
+  return {
+    ...(record as PartialJSONObject),
+    status: 'interrupted',
+    finished_at: now,
+    error: INTERRUPTED_REASON
+  };
+}
+
+/**
+ * The runs with `record` in place of its own marker (or appended), other
+ * markers resolved to `interrupted` when asked.
+ */
+function placeRun(
+  runs: readonly PartialJSONObject[],
+  record: ReadonlyPartialJSONObject,
+  resolveRunning: boolean
+): PartialJSONObject[] {
+  const now = new Date().toISOString();
+  const open = (run: PartialJSONObject) =>
+    run?.status === 'running' || run?.status === 'interrupted';
+  const at = runs.findIndex(
+    run => open(run) && record.id !== undefined && run.id === record.id
+  );
+  const all = runs.map(run =>
+    resolveRunning && run?.status === 'running' && run.id !== record.id
+      ? interruptedRecord(run, now)
+      : run
+  );
+  if (at >= 0) {
+    all[at] = record as PartialJSONObject;
+    return all;
+  }
+  return [...all, record as PartialJSONObject];
 }
 
 /**
@@ -73,9 +130,13 @@ export function checkAppendable(model: INotebookModel): void {
 export function appendRun(
   model: INotebookModel,
   record: ReadonlyPartialJSONObject,
-  cap: number = DEFAULT_HISTORY
+  cap: number = DEFAULT_HISTORY,
+  resolveRunning = false
 ): void {
-  model.setMetadata(METADATA_KEY, withRun(readMetadata(model), record, cap));
+  model.setMetadata(
+    METADATA_KEY,
+    withRun(readMetadata(model), record, cap, resolveRunning)
+  );
 }
 
 /**

@@ -5,10 +5,13 @@ import {
   type IRunContext,
   okRecord,
   recordParams,
+  runningRecord,
   stripPaths
 } from '../record';
+import { metadata as validateMetadata } from '../../report/_generated/validators';
 
 const CONTEXT: IRunContext = {
+  id: 'run-42',
   device: 'cuda:0',
   deviceName: 'NVIDIA H100',
   machineLabel: 'lab box',
@@ -39,6 +42,20 @@ describe('run records', () => {
       error: null
     });
     expect(typeof record.id).toBe('string');
+  });
+
+  it('copies the accuracy note only when the result has one', () => {
+    const note =
+      'too short to judge accuracy: after 16 training steps the loss is 2.30';
+    const noted = okRecord(CONTEXT, { accuracy: 0.1, accuracy_note: note });
+    expect(noted.accuracy_note).toBe(note);
+    expect(
+      okRecord(CONTEXT, { accuracy_note: 'x'.repeat(1000) }).accuracy_note
+    ).toHaveLength(300);
+    expect(okRecord(CONTEXT, { accuracy_note: 42 } as any).accuracy_note).toBe(
+      null
+    );
+    expect('accuracy_note' in okRecord(CONTEXT, { accuracy: 0.9 })).toBe(false);
   });
 
   it('keeps only well-typed, bounded values from the kernel', () => {
@@ -156,5 +173,18 @@ describe('run records', () => {
     expect(defaultMachineLabel(report as unknown as IProbeReport)).toBe(
       expected
     );
+  });
+});
+
+describe('the running marker', () => {
+  it('is a valid running record with the id of the final record', () => {
+    const marker = runningRecord(CONTEXT);
+    const final = failedRecord(CONTEXT, 'failed', 'boom');
+    expect(marker.status).toBe('running');
+    expect(marker.id).toBe(final.id);
+    expect(marker.error).toBeNull();
+    expect(marker.train_seconds).toBeNull();
+    expect(marker.started_at).toBe(CONTEXT.startedAt);
+    expect(validateMetadata({ schema_version: 1, runs: [marker] })).toBe(true);
   });
 });

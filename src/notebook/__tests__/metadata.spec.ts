@@ -11,6 +11,8 @@ import {
   METADATA_SCHEMA_VERSION,
   appendRun,
   checkAppendable,
+  INTERRUPTED_REASON,
+  interruptedRecord,
   withRun
 } from '../metadata';
 
@@ -78,5 +80,46 @@ describe('withRun and schema_version', () => {
       expect(model.getMetadata(METADATA_KEY)).toEqual(metadata);
       model.dispose();
     }
+  });
+});
+
+describe('withRun and the running marker', () => {
+  const marker = { id: 'dev-2', status: 'running', finished_at: 'start' };
+  const older = { id: 'dev-0', status: 'running', finished_at: 'start' };
+  const done = { id: 'dev-1', status: 'ok' };
+
+  it('puts the final record in place of its marker', () => {
+    const updated = withRun(
+      { runs: [done, marker] },
+      { id: 'dev-2', status: 'ok' }
+    );
+    expect(updated.runs).toEqual([done, { id: 'dev-2', status: 'ok' }]);
+  });
+
+  it('replaces an interrupted marker too, and appends otherwise', () => {
+    const stale = interruptedRecord(marker, 'later');
+    expect(
+      withRun({ runs: [stale] }, { id: 'dev-2', status: 'ok' }).runs
+    ).toEqual([{ id: 'dev-2', status: 'ok' }]);
+    expect(
+      withRun({ runs: [done] }, { id: 'dev-1', status: 'failed' }).runs
+    ).toEqual([done, { id: 'dev-1', status: 'failed' }]);
+  });
+
+  it('resolves markers left behind when asked, keeping everything else', () => {
+    const updated = withRun({ runs: [older, done] }, marker, 50, true);
+    const runs = updated.runs as Record<string, unknown>[];
+    expect(runs.map(r => [r.id, r.status])).toEqual([
+      ['dev-0', 'interrupted'],
+      ['dev-1', 'ok'],
+      ['dev-2', 'running']
+    ]);
+    expect(runs[0].error).toBe(INTERRUPTED_REASON);
+    expect(runs[0].finished_at).not.toBe('start');
+    // Without asking, a marker left behind stays as it is.
+    expect(
+      (withRun({ runs: [older] }, done).runs as Record<string, unknown>[])[0]
+        .status
+    ).toBe('running');
   });
 });
