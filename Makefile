@@ -19,7 +19,7 @@ BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*
 	jupyterlab_device_bench/probe.py notebooks/mnist_bench.ipynb package.json tsconfig.json \
 	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)
 
-.PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean test-faults
+.PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean test-faults catalog screenshots
 
 help:
 	@echo "make lab   - set everything up and start JupyterLab on 127.0.0.1 with the benchmark notebook open"
@@ -97,6 +97,21 @@ test-faults: setup
 	node --expose-gc node_modules/.bin/jest -c jest.faults.config.js
 
 test: lint jest ui-test check-wheel pytest
+
+# Translations: extract every trans.__/_n/_p string of src/ and every title and
+# description of schema/plugin.json into the .pot, merge it into the zh_CN .po
+# (translate the new entries there), then compile the .json that ships in the
+# wheel. The catalog check (pytest) fails while a string has no translation.
+LOCALE_DIR := jupyterlab_device_bench/locale
+catalog: $(STAMPS)/venv
+	jupyterlab-translate update . jupyterlab_device_bench -l zh_CN
+	jupyterlab-translate compile . jupyterlab_device_bench -l zh_CN
+	rm -f $(LOCALE_DIR)/*/LC_MESSAGES/*.mo
+
+# Screenshots of the real UI for the README (not part of `make test`): a quick
+# benchmark on the CPU, the panel in the light and dark themes, the recorded runs.
+screenshots: setup chromium
+	cd ui-tests && npx playwright test -c screenshots.config.ts
 
 clean:
 	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated src/report/_generated dist

@@ -79,6 +79,8 @@ def check_contents(wheel: Path) -> None:
         "jupyterlab_device_bench/doctor.py",
         "jupyterlab_device_bench/install_facts.json",
         "jupyterlab_device_bench/schemas/install_facts.schema.json",
+        # The extension's own translations, found through the jupyterlab.locale entry point.
+        "jupyterlab_device_bench/locale/zh_CN/LC_MESSAGES/jupyterlab_device_bench.json",
     ]
     if (ROOT / "notebooks" / "mnist_bench.ipynb").exists():
         expected.append("jupyterlab_device_bench/notebooks/mnist_bench.ipynb")
@@ -90,7 +92,16 @@ def check_contents(wheel: Path) -> None:
         raise SystemExit("wheel has no prebuilt remoteEntry.js")
     if any("/tests/" in n for n in names):
         raise SystemExit("wheel carries the test suite")
-    print(f"ok: {wheel.name} holds the prebuilt extension, schema and Python package")
+    points = next((n for n in names if n.endswith(".dist-info/entry_points.txt")), None)
+    text = zipfile.ZipFile(wheel).read(points).decode() if points else ""
+    if (
+        "[jupyterlab.locale]" not in text
+        or "jupyterlab_device_bench = jupyterlab_device_bench" not in text
+    ):
+        raise SystemExit("wheel has no jupyterlab.locale entry point for its catalog")
+    print(
+        f"ok: {wheel.name} holds the prebuilt extension, schema, zh_CN catalog and Python package"
+    )
 
 
 def check_install(wheel: Path, work: Path) -> None:

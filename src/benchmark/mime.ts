@@ -4,9 +4,14 @@
  * (`textContent`): notebook content is untrusted.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import {
+  nullTranslator,
+  type TranslationBundle
+} from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { displayText } from '../report/escape';
 import { formatAccuracy, formatRate, formatSeconds } from '../report/format';
+import { TRANSLATION_DOMAIN } from '../tokens';
 import { PROGRESS_MIME, RESULT_MIME } from './record';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -34,7 +39,8 @@ function record(value: unknown): Record<string, unknown> {
  * The rows of the result table: label and displayed value.
  */
 export function resultRows(
-  result: Record<string, unknown>
+  result: Record<string, unknown>,
+  trans: TranslationBundle = nullTranslator.load(TRANSLATION_DOMAIN)
 ): [string, string][] {
   const data = record(result.data);
   const versions = record(result.versions);
@@ -44,55 +50,76 @@ export function resultRows(
     : [];
   const rows: [string, string][] = [
     [
-      'Device',
+      trans.__('Device'),
       `${displayText(result.device, 40)} · ${displayText(result.device_name, 100)}`
     ],
-    ['Profile', displayText(result.profile, 40)],
+    [trans.__('Profile'), displayText(result.profile, 40)],
     [
-      'Data',
-      `${displayText(data.source, 40)} (${displayText(data.loader, 40)}), ${displayText(
-        data.train_samples,
-        20
-      )} train / ${displayText(data.test_samples, 20)} test${data.repeated ? ', repeated' : ''}`
+      trans.__('Data'),
+      data.repeated
+        ? trans.__(
+            '%1 (%2), %3 train / %4 test, repeated',
+            displayText(data.source, 40),
+            displayText(data.loader, 40),
+            displayText(data.train_samples, 20),
+            displayText(data.test_samples, 20)
+          )
+        : trans.__(
+            '%1 (%2), %3 train / %4 test',
+            displayText(data.source, 40),
+            displayText(data.loader, 40),
+            displayText(data.train_samples, 20),
+            displayText(data.test_samples, 20)
+          )
     ],
-    ['Training', `${formatSeconds(result.train_seconds as number)} s`],
     [
-      'Epochs',
+      trans.__('Training'),
+      trans.__('%1 s', formatSeconds(result.train_seconds as number))
+    ],
+    [
+      trans.__('Epochs'),
       epochs
         .slice(0, 20)
         .map(e => formatSeconds(e as number))
         .join(', ')
     ],
     [
-      'Steady epoch',
-      `${formatSeconds(result.steady_epoch_seconds as number)} s`
+      trans.__('Steady epoch'),
+      trans.__('%1 s', formatSeconds(result.steady_epoch_seconds as number))
     ],
-    ['Samples/s', formatRate(result.samples_per_second as number)],
+    [trans.__('Samples/s'), formatRate(result.samples_per_second as number)],
     [
-      'Accuracy',
+      trans.__('Accuracy'),
       formatAccuracy(result.accuracy as number) +
         (typeof result.accuracy_note === 'string'
           ? ` (${displayText(result.accuracy_note, 300)})`
           : '')
     ],
     [
-      'Versions',
+      trans.__('Versions'),
       `torch ${displayText(versions.torch, 40)}, CUDA ${displayText(
         versions.cuda ?? '—',
         20
       )}, cuDNN ${displayText(versions.cudnn ?? '—', 20)}`
     ],
     [
-      'CPU',
-      `${displayText(cpu.model, 100)}, ${displayText(cpu.threads, 10)} threads`
+      trans.__('CPU'),
+      trans.__(
+        '%1, %2 threads',
+        displayText(cpu.model, 100),
+        displayText(cpu.threads, 10)
+      )
     ]
   ];
   return rows;
 }
 
 class ResultRenderer extends Widget implements IRenderMime.IRenderer {
-  constructor() {
+  constructor(options: IRenderMime.IRendererOptions) {
     super();
+    this._trans = (options.translator ?? nullTranslator).load(
+      TRANSLATION_DOMAIN
+    );
     this.addClass('jp-DeviceBench-result');
   }
 
@@ -100,7 +127,7 @@ class ResultRenderer extends Widget implements IRenderMime.IRenderer {
     const result = record(model.data[RESULT_MIME]);
     const table = el('table', undefined, 'jp-DeviceBench-resultTable');
     const body = el('tbody');
-    for (const [label, value] of resultRows(result)) {
+    for (const [label, value] of resultRows(result, this._trans)) {
       const row = el('tr');
       row.append(el('th', label), el('td', value));
       body.append(row);
@@ -109,6 +136,8 @@ class ResultRenderer extends Widget implements IRenderMime.IRenderer {
     this.node.replaceChildren(table);
     return Promise.resolve();
   }
+
+  private _trans: TranslationBundle;
 }
 
 /**
@@ -149,7 +178,7 @@ class ProgressRenderer extends Widget implements IRenderMime.IRenderer {
 export const resultRendererFactory: IRenderMime.IRendererFactory = {
   safe: true,
   mimeTypes: [RESULT_MIME],
-  createRenderer: () => new ResultRenderer()
+  createRenderer: options => new ResultRenderer(options)
 };
 
 export const progressRendererFactory: IRenderMime.IRendererFactory = {

@@ -24,6 +24,8 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
     this._actions = options.actions;
     this._devices = options.devices;
     this.addClass('jp-DeviceBench-benchmark');
+    this.node.dataset.section = 'benchmark';
+    this.title.label = this._trans.__('Benchmark');
   }
 
   protected render(): React.ReactElement {
@@ -34,7 +36,6 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
         className="jp-DeviceBench-content"
         aria-label={trans.__('Benchmark')}
       >
-        <h3 className="jp-DeviceBench-sectionTitle">{trans.__('Benchmark')}</h3>
         {model.isBenchmark ? this._renderControls() : this._renderOpen()}
         {model.message ? (
           <div

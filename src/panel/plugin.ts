@@ -11,12 +11,19 @@ import {
   ICommandPalette,
   type ISessionContext
 } from '@jupyterlab/apputils';
+import { IStateDB } from '@jupyterlab/statedb';
 import { type ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import {
+  CommandToolbarButton,
+  downloadIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
+import type { Widget } from '@lumino/widgets';
 import { chipIcon } from '../icons';
 import { SETTINGS_ID } from '../settings';
-import { Panel, type Widget } from '@lumino/widgets';
 import {
   CommandIDs,
   IDevicePanel,
@@ -24,7 +31,26 @@ import {
   TRANSLATION_DOMAIN
 } from '../tokens';
 import { DevicePanelModel } from './model';
-import { DevicePanelView } from './view';
+import { DeviceSidebar } from './sidebar';
+import { DevicePanelView, EnvironmentView } from './view';
+
+/**
+ * The state database key of the sidebar's collapsed sections.
+ */
+export const STATE_KEY = 'jupyterlab-device-bench:sidebar';
+
+/**
+ * The collapsed section keys saved in the state database, or null.
+ */
+export function readCollapsed(value: unknown): string[] | null {
+  const list =
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as { collapsed?: unknown }).collapsed
+      : undefined;
+  return Array.isArray(list) && list.every(k => typeof k === 'string')
+    ? (list as string[]).filter(k => /^[a-z][a-z0-9-]{0,40}$/.test(k))
+    : null;
+}
 
 /**
  * The id of the panel widget (also its restorer key).
@@ -43,7 +69,8 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     ICommandPalette,
     INotebookTracker,
     IConsoleTracker,
-    ILabShell
+    ILabShell,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -53,7 +80,8 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
     consoles: IConsoleTracker | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    state: IStateDB | null
   ): IDevicePanel => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new DevicePanelModel(probe);
@@ -75,15 +103,68 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
           )
       }
     });
-    const panel = new Panel();
+    const panel = new DeviceSidebar({
+      model,
+      title: trans.__('PyTorch devices'),
+      translator: translator ?? undefined
+    });
     panel.id = PANEL_ID;
-    panel.addClass('jp-DeviceBench-sidebar');
     panel.title.icon = chipIcon;
     panel.title.caption = trans.__('PyTorch devices');
     panel.node.setAttribute('role', 'region');
     panel.node.setAttribute('aria-label', trans.__('PyTorch devices'));
+    panel.toolbar.addItem(
+      'refresh',
+      new CommandToolbarButton({
+        commands: app.commands,
+        id: CommandIDs.refresh,
+        icon: refreshIcon,
+        label: ''
+      })
+    );
+    // The report plugin registers the command; the button follows it.
+    panel.toolbar.addItem(
+      'export',
+      new CommandToolbarButton({
+        commands: app.commands,
+        id: CommandIDs.exportReport,
+        args: { format: 'html', download: true },
+        icon: downloadIcon,
+        label: ''
+      })
+    );
+    // Toolbar buttons follow their command's state.
+    model.stateChanged.connect(() => {
+      app.commands.notifyCommandChanged(CommandIDs.refresh);
+      app.commands.notifyCommandChanged(CommandIDs.restartAndCheck);
+    });
+    notebooks?.currentChanged.connect(() => {
+      if (app.commands.hasCommand(CommandIDs.exportReport)) {
+        app.commands.notifyCommandChanged(CommandIDs.exportReport);
+      }
+    });
     panel.addWidget(view);
+    const environment = new EnvironmentView({ model, trans });
+    panel.addWidget(environment);
     panel.disposed.connect(() => model.dispose());
+
+    // Which sections are collapsed survives a reload.
+    if (state) {
+      void Promise.all([state.fetch(STATE_KEY), app.restored])
+        .then(([value]) => {
+          const collapsed = readCollapsed(value);
+          if (collapsed) {
+            panel.setCollapsed(collapsed);
+          }
+        })
+        .catch(reason => console.warn('device-bench: sidebar state', reason))
+        .then(() => {
+          panel.collapsedChanged.connect((_, collapsed) => {
+            const value: ReadonlyPartialJSONValue = { collapsed };
+            void state.save(STATE_KEY, value);
+          });
+        });
+    }
 
     const follow = (session: ISessionContext | null, isNotebook: boolean) => {
       model.setSession(session, isNotebook);
@@ -133,6 +214,7 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     app.commands.addCommand(CommandIDs.refresh, {
       label: trans.__('Refresh PyTorch Devices'),
       caption: trans.__('Ask the kernel again which devices PyTorch can use'),
+      icon: args => (args.isPalette ? undefined : refreshIcon),
       describedBy: { args: { type: 'object', properties: {} } },
       isEnabled: () => model.session !== null,
       execute: () => model.refresh(true)
@@ -225,7 +307,8 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
       palette.addItem({ command: CommandIDs.openPanel, category });
       palette.addItem({ command: CommandIDs.refresh, category });
     }
-    // Below the device list (index 0), by rank.
+    // Below the devices and the environment (indexes 0 and 1), by rank.
+    const fixed = panel.widgets.length;
     const sections: { widget: Widget; rank: number }[] = [];
     return {
       model,
@@ -234,7 +317,7 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
         const after = sections.findIndex(other => other.rank > item.rank);
         const index = after < 0 ? sections.length : after;
         sections.splice(index, 0, item);
-        panel.insertWidget(index + 1, widget);
+        panel.insertSection(index + fixed, widget);
         widget.disposed.connect(() =>
           sections.splice(sections.indexOf(item), 1)
         );

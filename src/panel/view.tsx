@@ -4,11 +4,10 @@
  */
 import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { refreshIcon } from '@jupyterlab/ui-components';
-import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import type { IProbeFix } from '../kernel/types';
 import type { IProbeReport } from '../tokens';
+import { diagnosticText } from './diagnostics';
 import type { DevicePanelModel } from './model';
 
 /**
@@ -62,56 +61,26 @@ export function formatBytes(bytes: number | null | undefined): string {
     : `${Math.round(bytes / 1024 ** 2)} MiB`;
 }
 
+/**
+ * The "Devices" section: the followed kernel, the probe's state, the
+ * backends, diagnostics with their fixes, and the devices to pick from.
+ * (Whether the kernel is asked at all follows the sidebar's visibility, see
+ * `DeviceSidebar`, not this section's: it may be collapsed.)
+ */
 export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
   constructor(options: DevicePanelView.IOptions) {
     super(options.model);
     this._trans = options.trans;
     this._actions = options.actions;
     this.addClass('jp-DeviceBench-panel');
-  }
-
-  // The model asks the kernel only while the panel is shown.
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this.model.setActive(this.isVisible);
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this.model.setActive(true);
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.setActive(false);
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    // Disposing a VDomRenderer drops its model before detaching it.
-    (this.model as DevicePanelModel | null)?.setActive(false);
-    super.onBeforeDetach(msg);
+    this.addClass('jp-DeviceBench-section-devices');
+    this.node.dataset.section = 'devices';
+    this.title.label = this._trans.__('Devices');
   }
 
   protected render(): React.ReactElement {
-    const trans = this._trans;
-    const model = this.model;
     return (
       <div className="jp-DeviceBench-content">
-        <div className="jp-DeviceBench-header">
-          <h2 className="jp-DeviceBench-title">
-            {trans.__('PyTorch devices')}
-          </h2>
-          <button
-            type="button"
-            className="jp-DeviceBench-iconButton jp-mod-styled"
-            title={trans.__('Ask the kernel again')}
-            aria-label={trans.__('Refresh devices')}
-            onClick={() => this._actions.refresh()}
-            disabled={model.session === null}
-          >
-            <refreshIcon.react tag="span" />
-          </button>
-        </div>
         {this._renderKernelLine()}
         {this._renderState()}
       </div>
@@ -225,7 +194,6 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
         {this._renderCheck()}
         {this._renderDiagnostics(report)}
         {report.torch.installed ? this._renderDevices(report) : null}
-        {this._renderVersions(report)}
         {this._renderTiming()}
       </div>
     );
@@ -240,7 +208,6 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
         className="jp-DeviceBench-section"
         aria-label={trans.__('Devices')}
       >
-        <h3 className="jp-DeviceBench-sectionTitle">{trans.__('Devices')}</h3>
         <ul className="jp-DeviceBench-devices">
           {report.devices.map(device => (
             <li
@@ -309,31 +276,41 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
         aria-label={trans.__('Diagnostics')}
       >
         <ul className="jp-DeviceBench-diagnostics">
-          {report.diagnostics.map(d => (
-            <li
-              key={d.code}
-              className={`jp-DeviceBench-status jp-DeviceBench-status-${d.severity} jp-DeviceBench-diagnostic`}
-              data-code={d.code}
-              data-severity={d.severity}
-            >
-              <p className="jp-DeviceBench-diagnosticMessage">
-                {/* Severity in words too, not by colour alone. */}
-                <span className="jp-DeviceBench-severity">
-                  {d.severity === 'error'
-                    ? trans.__('Problem:')
-                    : d.severity === 'warning'
-                      ? trans.__('Warning:')
-                      : trans.__('Note:')}
-                </span>{' '}
-                {d.message}
-              </p>
-              {d.fixes?.length ? (
-                this._renderFixes(d.fixes, report)
-              ) : d.fix ? (
-                <p className="jp-DeviceBench-diagnosticFix">{d.fix}</p>
-              ) : null}
-            </li>
-          ))}
+          {report.diagnostics.map(d => {
+            const words = diagnosticText(trans, d, report);
+            return (
+              <li
+                key={d.code}
+                className={`jp-DeviceBench-status jp-DeviceBench-status-${d.severity} jp-DeviceBench-diagnostic`}
+                data-code={d.code}
+                data-severity={d.severity}
+              >
+                <p className="jp-DeviceBench-diagnosticMessage">
+                  {/* Severity in words too, not by colour alone. */}
+                  <span className="jp-DeviceBench-severity">
+                    {d.severity === 'error'
+                      ? trans.__('Problem:')
+                      : d.severity === 'warning'
+                        ? trans.__('Warning:')
+                        : trans.__('Note:')}
+                  </span>{' '}
+                  {words.text}
+                </p>
+                {words.detail !== null ? (
+                  <p className="jp-DeviceBench-diagnosticDetail" lang="en">
+                    {words.detail}
+                  </p>
+                ) : null}
+                {d.fixes?.length ? (
+                  this._renderFixes(d.fixes, report)
+                ) : d.fix ? (
+                  <p className="jp-DeviceBench-diagnosticFix" lang="en">
+                    {d.fix}
+                  </p>
+                ) : null}
+              </li>
+            );
+          })}
         </ul>
       </section>
     );
@@ -500,6 +477,45 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
     );
   }
 
+  private _trans: TranslationBundle;
+  private _actions: IDevicePanelActions;
+}
+
+export namespace DevicePanelView {
+  export interface IOptions {
+    model: DevicePanelModel;
+    trans: TranslationBundle;
+    actions: IDevicePanelActions;
+  }
+}
+
+/**
+ * The "Environment" section: what the kernel's Python and PyTorch are.
+ */
+export class EnvironmentView extends VDomRenderer<DevicePanelModel> {
+  constructor(options: EnvironmentView.IOptions) {
+    super(options.model);
+    this._trans = options.trans;
+    this.addClass('jp-DeviceBench-section-environment');
+    this.node.dataset.section = 'environment';
+    this.title.label = this._trans.__('Environment');
+  }
+
+  protected render(): React.ReactElement {
+    const report = this.model.report;
+    return (
+      <div className="jp-DeviceBench-content">
+        {report ? (
+          this._renderVersions(report)
+        ) : (
+          <p className="jp-DeviceBench-hint">
+            {this._trans.__('The kernel has not reported its environment yet.')}
+          </p>
+        )}
+      </div>
+    );
+  }
+
   private _renderVersions(report: IProbeReport): React.ReactElement {
     const trans = this._trans;
     const rows: [string, string | number | null | undefined][] = [
@@ -527,9 +543,6 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
         className="jp-DeviceBench-section"
         aria-label={trans.__('Versions')}
       >
-        <h3 className="jp-DeviceBench-sectionTitle">
-          {trans.__('Environment')}
-        </h3>
         <table className="jp-DeviceBench-versions">
           <tbody>
             {rows
@@ -550,13 +563,11 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
   }
 
   private _trans: TranslationBundle;
-  private _actions: IDevicePanelActions;
 }
 
-export namespace DevicePanelView {
+export namespace EnvironmentView {
   export interface IOptions {
     model: DevicePanelModel;
     trans: TranslationBundle;
-    actions: IDevicePanelActions;
   }
 }

@@ -31,9 +31,11 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
     this._trans = options.trans;
     this._exportReport = options.exportReport;
     this.addClass('jp-DeviceBench-recorded');
+    this.node.dataset.section = 'recorded';
+    this.title.label = this._trans.__('Recorded runs');
   }
 
-  protected render(): React.ReactElement | null {
+  protected render(): React.ReactElement {
     const trans = this._trans;
     const recorded = this.model.recorded;
     if (
@@ -41,7 +43,15 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
       !recorded.invalid.length &&
       !recorded.problems.length
     ) {
-      return null;
+      return (
+        <div className="jp-DeviceBench-content">
+          <p className="jp-DeviceBench-hint jp-DeviceBench-noRuns">
+            {trans.__(
+              'No runs are recorded in this notebook yet. Run the benchmark to see its figures here.'
+            )}
+          </p>
+        </div>
+      );
     }
     const runs = [...recorded.runs].reverse();
     return (
@@ -49,9 +59,6 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
         className="jp-DeviceBench-content jp-DeviceBench-results"
         aria-label={trans.__('Recorded runs')}
       >
-        <h3 className="jp-DeviceBench-sectionTitle">
-          {trans.__('Recorded runs')}
-        </h3>
         {recorded.problems.map((problem, i) => (
           <div
             key={i}

@@ -99,22 +99,31 @@ test('open from the launcher, run, see progress and the recorded table', async (
   expect(barBox.x + barBox.width).toBeLessThanOrEqual(
     panelBox.x + panelBox.width
   );
-  // Sections in order: devices, benchmark, recorded runs.
+  // Sections in order, each under its accordion title: devices,
+  // environment, benchmark, recorded runs.
   const sections = await page
-    .locator(`${PANEL} > .lm-Widget`)
+    .locator(`${PANEL} .jp-SidePanel-content > .lm-Widget`)
     .evaluateAll(nodes =>
-      nodes.map(
-        n =>
-          ['jp-DeviceBench-benchmark', 'jp-DeviceBench-recorded'].find(c =>
-            n.classList.contains(c)
-          ) ?? 'devices'
+      nodes.map(n =>
+        [
+          'jp-DeviceBench-section-devices',
+          'jp-DeviceBench-section-environment',
+          'jp-DeviceBench-benchmark',
+          'jp-DeviceBench-recorded'
+        ].find(c => n.classList.contains(c))
       )
     );
   expect(sections).toEqual([
-    'devices',
+    'jp-DeviceBench-section-devices',
+    'jp-DeviceBench-section-environment',
     'jp-DeviceBench-benchmark',
     'jp-DeviceBench-recorded'
   ]);
+  await expect(
+    page.locator(
+      `${PANEL} .jp-AccordionPanel-title .lm-AccordionPanel-titleLabel`
+    )
+  ).toHaveText(['Devices', 'Environment', 'Benchmark', 'Recorded runs']);
   // The result cell renders as a table.
   await expect(page.locator('.jp-DeviceBench-resultTable')).toBeVisible();
   await expect(page.locator('.jp-DeviceBench-resultTable')).toContainText(

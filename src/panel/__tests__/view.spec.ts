@@ -8,7 +8,9 @@ import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import type { IDeviceProbe, ProbeOutcome } from '../../tokens';
 import { DevicePanelModel } from '../model';
-import { DevicePanelView } from '../view';
+import { readCollapsed } from '../plugin';
+import { DeviceSidebar } from '../sidebar';
+import { DevicePanelView, EnvironmentView } from '../view';
 
 class TableProbe implements IDeviceProbe {
   constructor(readonly outcome: ProbeOutcome) {}
@@ -48,20 +50,27 @@ function idleSession(): any {
 async function render(outcome: ProbeOutcome, show = true) {
   const probe = new TableProbe(outcome);
   const model = new DevicePanelModel(probe);
+  const trans = nullTranslator.load('jupyterlab_device_bench');
   const view = new DevicePanelView({
     model,
-    trans: nullTranslator.load('jupyterlab_device_bench'),
+    trans,
     actions: { refresh: () => undefined, useDevice: () => undefined }
   });
+  const sidebar = new DeviceSidebar({
+    model,
+    title: trans.__('PyTorch devices')
+  });
+  sidebar.addWidget(view);
+  sidebar.addWidget(new EnvironmentView({ model, trans }));
   if (!show) {
-    view.hide();
+    sidebar.hide();
   }
-  Widget.attach(view, document.body);
+  Widget.attach(sidebar, document.body);
   model.setSession(idleSession(), true);
   await new Promise(resolve => setTimeout(resolve, 0));
   view.update();
   await new Promise(resolve => requestAnimationFrame(resolve));
-  return { probe, model, view };
+  return { probe, model, view, sidebar };
 }
 
 describe('DevicePanelView', () => {
@@ -96,18 +105,71 @@ describe('DevicePanelView', () => {
   });
 
   it('asks nothing while hidden, and asks once shown', async () => {
-    const { view, probe, model } = await render(
+    const { sidebar, probe, model } = await render(
       { kind: 'not-python', language: 'r' },
       false
     );
     expect(probe.calls).toBe(0);
-    view.show();
+    sidebar.show();
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(probe.calls).toBe(1);
     expect(model.state).toBe('not-python');
-    view.hide();
+    sidebar.hide();
     model.setSession(idleSession(), true);
     expect(probe.calls).toBe(1);
-    view.dispose();
+    sidebar.dispose();
+  });
+
+  it('keeps asking with the devices section collapsed (the benchmark needs them)', async () => {
+    const { sidebar, probe, model } = await render(
+      { kind: 'not-python', language: 'r' },
+      true
+    );
+    expect(probe.calls).toBe(1);
+    sidebar.setCollapsed(['devices']);
+    expect(sidebar.collapsed).toEqual(['devices']);
+    model.setSession(idleSession(), true);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(probe.calls).toBe(2);
+    sidebar.dispose();
+  });
+
+  it('titles its sections and restores which are collapsed, also for sections added later', async () => {
+    const { sidebar } = await render({ kind: 'not-python', language: 'r' });
+    const trans = nullTranslator.load('jupyterlab_device_bench');
+    const titles = sidebar.node.querySelectorAll('.jp-AccordionPanel-title');
+    expect([...titles].map(t => t.textContent)).toEqual([
+      'Devices',
+      'Environment'
+    ]);
+    const saved: string[][] = [];
+    sidebar.collapsedChanged.connect((_, keys) => saved.push(keys));
+    sidebar.setCollapsed(['environment', 'recorded']);
+    expect(sidebar.collapsed).toEqual(['environment']);
+    const later = new Widget();
+    later.node.dataset.section = 'recorded';
+    later.title.label = trans.__('Recorded runs');
+    sidebar.insertSection(2, later);
+    expect(later.isHidden).toBe(true);
+    expect(sidebar.collapsed).toEqual(['environment', 'recorded']);
+    // A click on a title toggles it; what is saved is what is seen.
+    (titles[1] as HTMLElement).click();
+    expect(sidebar.collapsed).toEqual(['recorded']);
+    expect(saved.at(-1)).toEqual(['recorded']);
+    sidebar.dispose();
+  });
+});
+
+describe('readCollapsed', () => {
+  it('takes a list of section keys and nothing else', () => {
+    expect(readCollapsed({ collapsed: ['devices', 'recorded'] })).toEqual([
+      'devices',
+      'recorded'
+    ]);
+    expect(readCollapsed({ collapsed: ['<b>', 'ok'] })).toEqual(['ok']);
+    expect(readCollapsed({ collapsed: 'devices' })).toBeNull();
+    expect(readCollapsed({ collapsed: [1] })).toBeNull();
+    expect(readCollapsed(null)).toBeNull();
+    expect(readCollapsed(['devices'])).toBeNull();
   });
 });
