@@ -38,13 +38,14 @@ from typing import Any, Callable
 
 import nbformat
 
-from . import records
+from . import contract, records
 
-RESULT_MIME = "application/vnd.device-bench.result+json"
-PARAMETERS_TAG = "parameters"
-INJECTED_TAG = "injected-parameters"
-DEVICE_TAG = "device-bench-device"
-MACHINE_TAG = "device-bench-machine"
+RESULT_MIME = contract.MIME["result"]
+PARAMETERS_TAG = contract.TAGS["parameters"]
+INJECTED_TAG = contract.TAGS["injected_parameters"]
+DEVICE_TAG = contract.TAGS["device"]
+MACHINE_TAG = contract.TAGS["machine"]
+RESULT_TAG = contract.TAGS["result"]
 BUNDLED = "notebooks/mnist_bench.ipynb"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_WRITTEN, EXIT_CANCELLED = 0, 1, 2, 3, 130
 #: Seconds the probe cell may run in its kernel (the extension's default probe timeout).
@@ -173,13 +174,12 @@ def _new_code_cell(nb: nbformat.NotebookNode, source: str, tag: str) -> nbformat
 
 
 def injected_parameters_source(params: Mapping[str, Any]) -> str:
-    """Papermill's ``# Parameters`` cell; values are validated scalars written with repr()."""
-    lines = ["# Parameters"]
-    for name, value in params.items():
-        if not name.isidentifier() or not records.is_json_scalar(value):
-            raise RunnerError(f"refusing to write parameter {name!r}")
-        lines.append(f"{name} = {value!r}")
-    return "\n".join(lines) + "\n"
+    """The injected-parameters cell, as the extension writes it (the contract's template);
+    values are validated scalars."""
+    try:
+        return records.parameters_cell_source(params)
+    except ValueError as exc:
+        raise RunnerError(str(exc)) from exc
 
 
 def prepare_notebook(
@@ -209,13 +209,17 @@ def prepare_notebook(
 
 
 def result_document(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
-    """The result the last code cell displayed, or None."""
+    """The result the result cell displayed (the cell tagged as the contract's result tag, as
+    the JupyterLab driver finds it; the last code cell in a notebook without that tag), or
+    None."""
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     if not code:
         return None
+    tagged_result = [nb.cells[i] for i in tagged(nb, RESULT_TAG) if nb.cells[i] in code]
+    cell = tagged_result[0] if tagged_result else code[-1]
     found = [
         output["data"][RESULT_MIME]
-        for output in code[-1].get("outputs", [])
+        for output in cell.get("outputs", [])
         if RESULT_MIME in output.get("data", {})
     ]
     return dict(found[-1]) if found and isinstance(found[-1], Mapping) else None

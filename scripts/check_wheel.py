@@ -76,6 +76,7 @@ def check_contents(wheel: Path) -> None:
         "jupyterlab_device_bench/probe.py",
         "jupyterlab_device_bench/doctor.py",
         "jupyterlab_device_bench/install_facts.json",
+        "jupyterlab_device_bench/contract.json",
         "jupyterlab_device_bench/schemas/install_facts.schema.json",
     ]
     if (ROOT / "notebooks" / "mnist_bench.ipynb").exists():

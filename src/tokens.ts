@@ -30,14 +30,10 @@ export namespace CommandIDs {
 }
 
 /**
- * The name of the notebook metadata key owned by the extension.
+ * The notebook metadata key owned by the extension and the tag of the
+ * device-selection cell (from the shared contract).
  */
-export const METADATA_KEY = 'device_bench';
-
-/**
- * The tag that marks the device-selection cell.
- */
-export const DEVICE_CELL_TAG = 'device-bench-device';
+export { DEVICE_CELL_TAG, METADATA_KEY } from './common/contract';
 
 /**
  * The translation domain of the extension.

@@ -14,9 +14,6 @@ import pytest
 
 from jupyterlab_device_bench import records, runner
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEVICE_CELL_TS = REPO_ROOT / "src" / "notebook" / "deviceCell.ts"
-
 
 def sample_result(device: str = "cpu", **changes) -> dict:
     """A result document as the notebook's last cell displays it (valid per result.schema)."""
@@ -131,11 +128,9 @@ def test_allowlist_refuses(device):
         records.validate_device(device)
 
 
-def test_allowlist_is_the_pickers():
-    """The same regular expression as src/notebook/deviceCell.ts (and the metadata schema)."""
-    ts = DEVICE_CELL_TS.read_text(encoding="utf-8")
-    literal = re.search(r"DEVICE_PATTERN =\s*/(.+)/;", ts).group(1)
-    assert literal == records.DEVICE_PATTERN.pattern
+def test_allowlist_is_the_schemas():
+    """The contract's allowlists (which the device picker's are generated from) are the
+    metadata schema's patterns."""
     schema = records.load_schema()
     assert schema["properties"]["device"]["pattern"] == records.DEVICE_PATTERN.pattern
     assert (
@@ -162,11 +157,7 @@ def test_device_cell_matches_the_picker():
         "# Device chosen with jupyterlab-device-bench: Apple M2 import os os.system( x ) (mps)"
     )
     assert len(evil.splitlines()) == 4
-    # The TypeScript builds the same lines.
-    ts = DEVICE_CELL_TS.read_text(encoding="utf-8")
-    assert "`# Device chosen with jupyterlab-device-bench: ${comment}`" in ts
-    assert '`device = torch.device("${valid}")`' in ts
-    assert "/[^A-Za-z0-9 .,_()@+/-]+/g" in ts
+    # The TypeScript builds the same text from the same templates: tests/golden/device_cells.json.
 
 
 def test_auto_cell_is_the_committed_cell():
@@ -376,10 +367,11 @@ def test_append_keeps_unknown_fields_and_caps_history():
 # --- machine label and parameters ----------------------------------------------------------
 
 
-# The label src/benchmark/record.ts's defaultMachineLabel() gives for each probe document:
+# The label src/records/record.ts's defaultMachineLabel() gives for each probe document:
 # [cpu.model ?? 'CPU', ...names of available non-CPU devices, each once].join(' + '), sliced
 # to 200 UTF-16 units; no document gives 'unknown machine'. The first case is the fixture of
-# record.spec.ts ("derives the machine label from CPU and GPU names only").
+# record.spec.ts ("derives the machine label from CPU and GPU names only"); the same cases are
+# in tests/golden/machine_labels.json, which jest checks too.
 TS_LABEL_CASES = [
     (
         {
@@ -562,5 +554,6 @@ def test_is_json_scalar(value, ok):
     ],
 )
 def test_scrub_reduces_paths_like_the_jupyterlab_driver(message, expected):
-    # The same cases as src/benchmark/__tests__/record.spec.ts ("reduces paths to base names").
+    # The same cases as src/records/__tests__/record.spec.ts ("reduces paths to base names")
+    # and tests/golden/scrub.json.
     assert records.scrub(message) == expected

@@ -683,7 +683,9 @@ def test_prepare_notebook_cells():
     second = runner.prepare_notebook(first, "mps", {"epochs": 2, "profile": "quick"})
     parameters = runner.tagged(second, "parameters")[0]
     assert runner.tagged(second, "injected-parameters") == [parameters + 1]
-    assert second.cells[parameters + 1].source == "# Parameters\nepochs = 2\nprofile = 'quick'\n"
+    assert second.cells[parameters + 1].source == (
+        '# Parameters injected by jupyterlab-device-bench\nepochs = 2\nprofile = "quick"'
+    )
     assert runner.tagged(second, runner.DEVICE_TAG) == [parameters + 3]  # after the markdown
     assert second.cells[parameters + 3].source == records.device_cell_source("mps")
     assert second.cells[-1].outputs == [] and len(second.cells) == len(nb.cells) + 1

@@ -15,7 +15,7 @@ import {
   RecordNotSavedError
 } from '../benchmark/driver';
 import { findTaggedCell } from '../notebook/deviceCell';
-import { readDeviceBench } from '../report/validate';
+import { readDeviceBench } from '../records/validate';
 import { METADATA_KEY } from '../tokens';
 import {
   closeNotebook,

@@ -15,30 +15,30 @@ import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import {
   findTaggedCell,
-  MalformedMetadataError,
   setDeviceCell,
   validateDevice
 } from '../notebook/deviceCell';
 import {
-  appendRun,
-  checkAppendable,
-  DEFAULT_HISTORY,
-  withRun
-} from '../notebook/metadata';
-import {
   type ParameterValue,
   setParametersCell
 } from '../notebook/parametersCell';
-import { METADATA_KEY } from '../tokens';
 import {
-  failedRecord,
-  type IRunContext,
-  okRecord,
+  METADATA_KEY,
   PROGRESS_MIME,
-  recordParams,
   RESULT_CELL_TAG,
   RESULT_MIME
-} from './record';
+} from '../common/contract';
+import {
+  appendRun,
+  checkAppendable,
+  DEFAULT_HISTORY,
+  failedRecord,
+  type IRunContext,
+  MalformedMetadataError,
+  okRecord,
+  recordParams,
+  withRun
+} from '../records';
 
 /**
  * The profiles the bundled notebook defines.

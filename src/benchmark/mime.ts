@@ -5,9 +5,9 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { displayText } from '../report/escape';
-import { formatAccuracy, formatRate, formatSeconds } from '../report/format';
-import { PROGRESS_MIME, RESULT_MIME } from './record';
+import { PROGRESS_MIME, RESULT_MIME } from '../common/contract';
+import { displayText } from '../common/escape';
+import { formatAccuracy, formatRate, formatSeconds } from '../common/format';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -36,10 +36,10 @@ import {
   writeReport,
   type IExportResult
 } from './exporter';
-import { displayText } from './escape';
+import { displayText } from '../common/escape';
 import { sourceFromRead } from './merge';
 import { RecordedRunsModel } from './model';
-import { readDeviceBench } from './validate';
+import { readDeviceBench } from '../records/validate';
 import { RecordedRunsView } from './view';
 
 export type ReportCommandResult =

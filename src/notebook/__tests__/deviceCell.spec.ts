@@ -5,11 +5,11 @@ import {
   deviceCellSource,
   findTaggedCell,
   InvalidDeviceError,
-  MalformedMetadataError,
   sanitizeLabel,
   setDeviceCell,
   validateDevice
 } from '../deviceCell';
+import { MalformedMetadataError } from '../../records';
 
 function notebook(
   cells: { source: string; tags?: string[]; executionCount?: number }[]

@@ -3,7 +3,7 @@ import {
   readReport,
   readSourceFile,
   runProblem
-} from '../validate';
+} from '../../records/validate';
 import { readJson, validRun } from './fixtures/build';
 
 describe('readDeviceBench', () => {
@@ -135,7 +135,7 @@ describe('readDeviceBench', () => {
       [4, 'not an object (found an array)'],
       [5, 'train_seconds must be number or null'],
       [6, 'accuracy must be <= 1'],
-      [7, 'status must be one of ok, failed, cancelled'],
+      [7, 'status must be one of ok, failed, cancelled, running, interrupted'],
       [8, 'train_seconds must be number or null'],
       [9, 'train_seconds must be number or null'],
       [
