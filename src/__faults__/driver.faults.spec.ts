@@ -16,7 +16,7 @@ import {
 } from '../benchmark/driver';
 import { findTaggedCell } from '../notebook/deviceCell';
 import { readDeviceBench } from '../records/validate';
-import { METADATA_KEY } from '../tokens';
+import { METADATA_KEY } from '../common/contract';
 import {
   closeNotebook,
   NOTEBOOK,

@@ -4,7 +4,7 @@
  */
 import { VDomModel } from '@jupyterlab/apputils';
 import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
-import { METADATA_KEY } from '../tokens';
+import { METADATA_KEY } from '../common/contract';
 import type { IReadResult } from '../records/types';
 import { readDeviceBench } from '../records/validate';
 

@@ -22,12 +22,8 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { followSettings } from '../settings';
-import {
-  CommandIDs,
-  IDevicePanel,
-  METADATA_KEY,
-  TRANSLATION_DOMAIN
-} from '../tokens';
+import { CommandIDs, IDevicePanel, TRANSLATION_DOMAIN } from '../tokens';
+import { METADATA_KEY } from '../common/contract';
 import {
   FORMATS,
   isReportFormat,

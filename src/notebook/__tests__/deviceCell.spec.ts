@@ -1,5 +1,5 @@
 import { NotebookModel } from '@jupyterlab/notebook';
-import { DEVICE_CELL_TAG, METADATA_KEY } from '../../tokens';
+import { DEVICE_CELL_TAG, METADATA_KEY } from '../../common/contract';
 import {
   deviceCellInsertIndex,
   deviceCellSource,

@@ -1,5 +1,5 @@
 import { NotebookModel } from '@jupyterlab/notebook';
-import { METADATA_KEY } from '../../tokens';
+import { METADATA_KEY } from '../../common/contract';
 import {
   appendRun,
   checkAppendable,

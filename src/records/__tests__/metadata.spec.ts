@@ -5,7 +5,7 @@
  */
 import { NotebookModel } from '@jupyterlab/notebook';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { METADATA_KEY } from '../../tokens';
+import { METADATA_KEY } from '../../common/contract';
 import { validRun } from '../../__tests__/records';
 import {
   InvalidRecordError,
