@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily: `doctor` must not pay for nbclient and jsonschema
     from . import runner
@@ -224,6 +224,46 @@ def _not_written(summary: runner.RunSummary) -> list[str]:
     return lines
 
 
+def summary_line(summary: runner.RunSummary) -> str:
+    """The last line of `run`: what ran and what was written."""
+    counts = {status: 0 for status in ("ok", "failed", "cancelled")}
+    for record in summary.records:
+        counts[record["status"]] += 1
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status == "ok")
+    kept = f"metadata.device_bench.runs: {summary.runs_kept} kept"
+    if summary.write_error is not None:
+        written = (
+            f"{summary.output} holds the first {summary.written} ({kept})"
+            if summary.written
+            else f"{summary.output} was not written"
+        )
+        where = f"{written}; {len(summary.unwritten)} NOT written ({summary.write_error})"
+    elif summary.records:
+        where = f"wrote {summary.output} ({kept})"
+    else:
+        where = "nothing written"
+    stopped = "; stopped early" if summary.cancelled or summary.write_error else ""
+    return f"{len(summary.records)} run(s): {parts}{stopped}; {where}"
+
+
+def params_from_cli(pairs: Sequence[str], profile: str | None = None) -> dict[str, Any]:
+    """``NAME=VALUE`` strings (a later one wins) and ``--profile`` as one parameter dict."""
+    from .benchmark_notebook import RunnerError, parse_param_value
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise RunnerError(f"--param wants NAME=VALUE, not {pair[:40]!r}")
+        params[name] = parse_param_value(text)
+    if profile is not None:
+        if "profile" in params and params["profile"] != profile:
+            raise RunnerError("give the profile once: --profile or --param profile=...")
+        params["profile"] = profile
+    return params
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["doctor"]:
@@ -237,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             devices=args.devices,
             output=args.output,
             notebook=args.notebook,
-            params=runner.params_from_cli(args.param, args.profile),
+            params=params_from_cli(args.param, args.profile),
             kernel_name=args.kernel,
             machine_label=args.machine_label,
             timeout=args.timeout,
@@ -258,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if summary.write_error is not None:
         for line in _not_written(summary):
             _print_err(line)
-    _print(runner.summary_line(summary))
+    _print(summary_line(summary))
     return summary.exit_code
 
 

@@ -306,7 +306,7 @@ def record_from_result(
 
     ``started_at`` / ``finished_at`` are the result's own (start of training, end of
     evaluation), as the JupyterLab driver records them (``okRecord`` in
-    src/benchmark/record.ts); `started_at` / `finished_at` (the runner's clock) stand in only
+    src/records/record.ts); `started_at` / `finished_at` (the runner's clock) stand in only
     where the result has no such text.
     """
     missing = [
