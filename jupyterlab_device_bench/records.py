@@ -445,19 +445,37 @@ def append_run(
     record: Mapping[str, Any],
     history: int = DEFAULT_HISTORY,
     device: str | None = None,
+    resolve_running: bool = False,
 ) -> dict[str, Any]:
-    """A copy of checked `metadata` with `record` appended, keeping the last `history` runs.
+    """A copy of checked `metadata` with `record` added, keeping the last `history` runs.
 
-    A record whose id is already there replaces it (the same run counts once). `device`, when
-    given, becomes the metadata's chosen device (as the picker records it). Unknown fields stay.
+    As the JupyterLab driver's ``withRun`` (src/records/metadata.ts): a ``running`` (or
+    ``interrupted``) marker with the record's id takes the record in its place; any other run
+    with its id is dropped and the record appended (the same run counts once, the newer copy
+    last). With `resolve_running`, every other ``running`` marker becomes ``interrupted``.
+    `device`, when given, becomes the metadata's chosen device (as the picker records it).
+    Unknown fields stay.
     """
     if not isinstance(history, int) or isinstance(history, bool) or history < 1:
         raise ValueError("history must be a positive integer")
     validate_record(record)
     updated = copy.deepcopy(dict(metadata))
     updated.setdefault("schema_version", SCHEMA_VERSION)
-    runs = [run for run in updated.get("runs") or [] if run.get("id") != record["id"]]
-    runs.append(copy.deepcopy(dict(record)))
+    runs = list(updated.get("runs") or [])
+    new = copy.deepcopy(dict(record))
+    same = [run.get("id") == new["id"] for run in runs]
+    markers = (RUNNING, INTERRUPTED)
+    at = next((i for i, run in enumerate(runs) if same[i] and run.get("status") in markers), -1)
+    if resolve_running:
+        now = utc_now()
+        runs = [
+            interrupted(run, now) if is_running(run) and not same[i] else run
+            for i, run in enumerate(runs)
+        ]
+    if at >= 0:
+        runs = [new if i == at else run for i, run in enumerate(runs) if i == at or not same[i]]
+    else:
+        runs = [run for i, run in enumerate(runs) if not same[i]] + [new]
     updated["runs"] = runs[-history:]
     if device is not None:
         updated["device"] = validate_device(device)

@@ -23,10 +23,10 @@ export const ALLOWED = {
   tokens: ['kernel/types'],
   settings: [],
   icons: [],
-  kernel: ['tokens', 'settings'],
+  kernel: ['common', 'tokens', 'settings'],
   records: ['common', 'kernel/types'],
   notebook: ['common', 'records', 'tokens', 'settings'],
-  panel: ['tokens', 'kernel/types', 'settings', 'icons'],
+  panel: ['common', 'tokens', 'kernel/types', 'settings', 'icons'],
   benchmark: [
     'common',
     'records',

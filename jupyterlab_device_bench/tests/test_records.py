@@ -557,3 +557,48 @@ def test_scrub_reduces_paths_like_the_jupyterlab_driver(message, expected):
     # The same cases as src/records/__tests__/record.spec.ts ("reduces paths to base names")
     # and tests/golden/scrub.json.
     assert records.scrub(message) == expected
+
+
+# --- running / interrupted -----------------------------------------------------------------
+
+
+def running_marker(run_id: str, **changes) -> dict:
+    fields = {key: None for key in records.RESULT_FIELDS}
+    return ok_record(id=run_id, status="running", error=None, **{**fields, **changes})
+
+
+def test_running_statuses_are_valid_and_markers_are_replaced_in_place():
+    marker = running_marker("m")
+    records.validate_record(marker)
+    assert records.is_running(marker) and not records.is_running(ok_record())
+    assert not records.is_running(None) and not records.is_running("running")
+    metadata = records.check_metadata({"schema_version": 1, "runs": [marker, ok_record(id="x")]})
+    final = ok_record(id="m")
+    assert [run["id"] for run in records.append_run(metadata, final)["runs"]] == ["m", "x"]
+    assert records.append_run(metadata, final)["runs"][0] == final
+
+
+def test_append_run_resolves_markers_left_behind_when_asked():
+    older, marker = running_marker("dev-0"), running_marker("dev-2")
+    metadata = records.check_metadata({"runs": [older, ok_record(id="dev-1")]})
+    updated = records.append_run(metadata, marker, resolve_running=True)
+    assert [(run["id"], run["status"]) for run in updated["runs"]] == [
+        ("dev-0", "interrupted"),
+        ("dev-1", "ok"),
+        ("dev-2", "running"),
+    ]
+    assert updated["runs"][0]["error"] == records.contract.INTERRUPTED_ERROR
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated["runs"][0]["finished_at"])
+    # Without asking, a marker left behind stays as it is.
+    assert records.append_run(metadata, ok_record(id="new"))["runs"][0]["status"] == "running"
+
+
+def test_resolve_interrupted_copies_and_keeps_other_runs():
+    runs = [ok_record(id="a"), running_marker("b")]
+    resolved = records.resolve_interrupted(runs, "2026-12-02T01:00:00Z")
+    assert resolved[0] == runs[0] and resolved[0] is not runs[0]
+    assert resolved[1]["status"] == "interrupted" and runs[1]["status"] == "running"
+    assert resolved[1]["finished_at"] == "2026-12-02T01:00:00Z"
+    assert "before this device ended" in resolved[1]["error"]
+    for run in resolved:
+        records.validate_record(run)

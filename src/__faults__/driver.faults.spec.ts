@@ -21,36 +21,18 @@ import {
   closeNotebook,
   NOTEBOOK,
   openNotebook,
-  savedMetadata,
   savedRuns
 } from '../__tests__/notebook';
 import { startServer } from '../__tests__/server';
 import { SMALL_RUN } from '../__tests__/smallRun';
 import { trackConnections } from './connections';
-import { addRow, countUncaught } from './table';
+import { addRow, countUncaught, diskState } from './table';
 
 const TINY = { ...SMALL_RUN, train_size: 128, test_size: 64 };
 
 function signalKernel(panel: NotebookPanel, signal: string): void {
   const id = panel.sessionContext.session!.kernel!.id;
   execFileSync('pkill', [`-${signal}`, '-f', `kernel-${id}`]);
-}
-
-/**
- * How many of the run's records are on disk, and whether the metadata there
- * is valid.
- */
-async function diskState(
-  manager: ServiceManager.IManager,
-  name: string,
-  records: PartialJSONObject[]
-): Promise<{ lost: number; invalid: number }> {
-  const read = readDeviceBench(await savedMetadata(manager, name));
-  const onDisk = new Set<string>(read.runs.map(r => r.id));
-  return {
-    lost: records.filter(r => !onDisk.has(String(r.id))).length,
-    invalid: read.problems.length + read.invalid.length ? 1 : 0
-  };
 }
 
 describe('faults around the benchmark driver', () => {

@@ -58,6 +58,25 @@ const KILLS: { tag: string; delay: number }[] = [
   ...[100, 300, 600].map(delay => ({ tag: 'device-bench-train', delay }))
 ];
 
+/**
+ * For each kill that did not fire: its cell, and how many cells of that
+ * device were seen starting.
+ */
+function unfired(seen: number[], kills: { index: number }[]): string {
+  const fired = new Set(kills.map(k => k.index));
+  const missing = KILLS.map((k, i) => ({ ...k, i })).filter(
+    k => !fired.has(k.i)
+  );
+  return missing.length
+    ? '; not fired: ' +
+        missing
+          .map(
+            k => `#${k.i} ${k.tag}+${k.delay} ms (${seen[k.i] ?? 0} cells seen)`
+          )
+          .join(', ')
+    : '';
+}
+
 describe('fault: the kernel is SIGKILLed mid-run', () => {
   const server = new JupyterServer();
   let manager: ServiceManager.IManager;
@@ -85,6 +104,8 @@ describe('fault: the kernel is SIGKILLed mid-run', () => {
     let invalid = 0;
     const kills: { index: number; tag: string; delay: number }[] = [];
     let armed = -1;
+    // Per device: code cells whose execute_input this spec saw.
+    const seen: number[] = [];
 
     // Kill the kernel `delay` ms after the tagged cell starts executing.
     const onIOPub = (_: unknown, msg: KernelMessage.IIOPubMessage) => {
@@ -95,6 +116,7 @@ describe('fault: the kernel is SIGKILLed mid-run', () => {
       if (msg.header.msg_type !== 'execute_input') {
         return;
       }
+      seen[index] = (seen[index] ?? 0) + 1;
       const { tag, delay } = KILLS[index];
       const cell = model.cells.get(findTaggedCell(model, tag));
       if ((msg.content as { code: string }).code !== cell.sharedModel.source) {
@@ -167,7 +189,8 @@ describe('fault: the kernel is SIGKILLed mid-run', () => {
         uncaught: errors,
         notes:
           `${died.length} failed "kernel died", ${lateOk.length} ok (killed after its result), ` +
-          `${KILLS.length - kills.length} kills not fired (the device had ended)`
+          `${KILLS.length - kills.length} kills not fired (the device had ended)` +
+          unfired(seen, kills)
       });
       expect(result).toHaveLength(KILLS.length + 1);
       // A kill only fires while its device runs; the last cells are short.

@@ -2,8 +2,12 @@
  * The fault suite's table: each spec adds one row per fault it injected, and
  * the suite's global teardown (`printTable`) prints them all once jest ends.
  */
+import type { ServiceManager } from '@jupyterlab/services';
+import type { PartialJSONObject } from '@lumino/coreutils';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readDeviceBench } from '../records/validate';
+import { savedMetadata } from '../__tests__/notebook';
 
 /**
  * One row: a fault, how often it was injected, and what it cost.
@@ -59,5 +63,22 @@ export function countUncaught(): () => number {
     process.off('unhandledRejection', onError);
     process.off('uncaughtException', onError);
     return count;
+  };
+}
+
+/**
+ * How many of the run's records are on disk, and whether the metadata there
+ * is valid.
+ */
+export async function diskState(
+  manager: ServiceManager.IManager,
+  name: string,
+  records: PartialJSONObject[]
+): Promise<{ lost: number; invalid: number }> {
+  const read = readDeviceBench(await savedMetadata(manager, name));
+  const onDisk = new Set<string>(read.runs.map(r => r.id));
+  return {
+    lost: records.filter(r => !onDisk.has(String(r.id))).length,
+    invalid: read.problems.length + read.invalid.length ? 1 : 0
   };
 }

@@ -9,7 +9,10 @@ import * as net from 'node:net';
 
 export const KERNEL = 'device-bench-test';
 
-function freePort(): Promise<number> {
+/**
+ * A TCP port free on 127.0.0.1 right now.
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

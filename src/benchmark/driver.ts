@@ -13,6 +13,7 @@ import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
+import { waitUntil, withTimeout } from '../common/timeout';
 import {
   findTaggedCell,
   setDeviceCell,
@@ -35,8 +36,10 @@ import {
   failedRecord,
   type IRunContext,
   MalformedMetadataError,
+  newRunId,
   okRecord,
   recordParams,
+  runningRecord,
   withRun
 } from '../records';
 
@@ -147,275 +150,122 @@ export namespace BenchmarkDriver {
 }
 
 /**
- * Wait until the session's kernel is `idle` (or, with `connectedOnly`, just
- * connected and running: idle or busy). Rejects at once when the kernel is
- * dead or `stop()` says so, and after `timeoutMs`.
+ * Wait until the session's kernel is `idle` and connected, following the
+ * session's signals (never a timer). Rejects at once when the kernel is
+ * dead or `stop()` says so, and after `timeoutMs`, naming `what`.
  */
 function waitForKernel(
   context: ISessionContext,
   timeoutMs: number,
   stop: () => boolean,
-  connectedOnly = false
+  what: string
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
+  return waitUntil(
+    () => {
       const kernel = context.session?.kernel;
       if (stop()) {
-        cleanup();
-        reject(new Error('Cancelled before the device started.'));
-      } else if (!kernel || kernel.status === 'dead') {
-        cleanup();
-        reject(new Error('The kernel is not running.'));
-      } else if (
-        kernel.connectionStatus === 'connected' &&
-        (kernel.status === 'idle' ||
-          (connectedOnly && kernel.status === 'busy'))
-      ) {
-        cleanup();
-        resolve();
+        throw new Error('Cancelled before the device started.');
       }
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(
-          `The kernel was not ready within ${Math.round(timeoutMs / 1000)} s.`
-        )
+      if (!kernel || kernel.status === 'dead') {
+        throw new Error('The kernel is not running.');
+      }
+      return (
+        kernel.connectionStatus === 'connected' && kernel.status === 'idle'
       );
-    }, timeoutMs);
-    const poll = setInterval(check, 250);
-    const cleanup = () => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      context.statusChanged.disconnect(check);
-    };
-    context.statusChanged.connect(check);
-    check();
-  });
+    },
+    [
+      context.statusChanged,
+      context.connectionStatusChanged,
+      context.kernelChanged
+    ],
+    timeoutMs,
+    what,
+    `The kernel was not ready within ${Math.round(timeoutMs / 1000)} s (${what}).`
+  );
 }
 
 /**
- * How long to wait, at most, for the kernel to settle before restarting it.
+ * How long a new kernel gets to be idle before it is taken for stuck (the
+ * connection says connected, the kernel says `starting`, and nothing
+ * reaches it any more, as seen behind a kernel gateway) and replaced by
+ * another one.
+ */
+export const STUCK_MS = 20_000;
+
+/**
+ * Give the session a new kernel process of the same kind, and wait until
+ * it is idle. The old kernel is shut down by the server.
+ *
+ * Replacing, rather than restarting, is deliberate: a restart cancels the
+ * requests the connection still waits on (JupyterLab's own kernel_info
+ * request after a reconnection among them, whose cancellation JupyterLab
+ * leaves unhandled: "Canceled future for kernel_info_request"), and after
+ * the server restarted a killed kernel the connection can be left on the
+ * dead kernel's channels. A new kernel gets a new connection; the old one is
+ * disposed, and its requests end quietly.
+ */
+export async function replaceKernel(
+  session: ISessionContext,
+  name: string | undefined,
+  timeoutMs: number,
+  stop: () => boolean = () => false
+): Promise<void> {
+  // A kernel the server is restarting cannot be shut down meanwhile
+  // (jupyter_server answers 500): let that restart end first, briefly.
+  await waitUntil(
+    () => !RESTARTING.has(session.session?.kernel?.status ?? ''),
+    [session.statusChanged, session.kernelChanged],
+    Math.min(SETTLE_MS, timeoutMs),
+    'a restart already under way'
+  ).catch(() => undefined);
+  const connection = session.session;
+  const options = name ? { name } : {};
+  await withTimeout(
+    // Through the session itself when there is one: a failure comes back
+    // here, rather than as JupyterLab's "Error Starting Kernel" dialog.
+    connection
+      ? connection.changeKernel(options)
+      : session.changeKernel(options),
+    timeoutMs,
+    'starting a new kernel'
+  );
+  await waitForKernel(session, timeoutMs, stop, 'a new kernel to be idle');
+}
+
+/**
+ * Kernel states in which the server is restarting the kernel.
+ */
+const RESTARTING = new Set(['restarting', 'autorestarting']);
+
+/**
+ * How long, at most, a restart already under way gets to end before the
+ * kernel is replaced.
  */
 const SETTLE_MS = 15_000;
 
 /**
- * Let the kernel settle before the restart, within `SETTLE_MS`: a restart
- * cancels pending requests, so a kernel that is still connecting should
- * finish its handshake first, an idle one is preferred, and its first
- * kernel_info reply is awaited. A busy kernel is fine (the restart stops
- * what it runs).
- *
- * Resolves `false` when the kernel never said anything in that time (its
- * status still `unknown`). That happens after the server restarted a killed
- * kernel on new ports: a websocket that reconnected during that restart can
- * be left on the dead kernel's channels (jupyter_server reuses them), and its
- * kernel_info request is never answered. A kernel that did say something
- * (`starting`, say) is alive but slow, and gets up to `timeoutMs`. Rejects
- * when cancelled, when the kernel is dead, and after `timeoutMs`.
- */
-async function settleBeforeRestart(
-  context: ISessionContext,
-  stop: () => boolean,
-  timeoutMs: number
-): Promise<boolean> {
-  const deadline = Date.now() + SETTLE_MS;
-  const left = () => Math.max(0, deadline - Date.now());
-  const fatal = (error: unknown) => {
-    const kernel = context.session?.kernel;
-    if (stop() || !kernel || kernel.status === 'dead') {
-      throw error;
-    }
-  };
-  try {
-    await waitForKernel(context, left(), stop, true);
-  } catch (error) {
-    fatal(error);
-    if (context.session?.kernel?.status === 'unknown') {
-      return false;
-    }
-    await waitForKernel(
-      context,
-      Math.max(0, timeoutMs - SETTLE_MS),
-      stop,
-      true
-    );
-  }
-  await waitForKernel(context, left(), stop).catch(fatal);
-  const kernel = context.session?.kernel;
-  if (kernel) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      kernel.info.catch(() => undefined),
-      new Promise(resolve => {
-        timer = setTimeout(resolve, left());
-      })
-    ]);
-    clearTimeout(timer);
-  }
-  return true;
-}
-
-/**
- * How long a kernel_info request already on its way gets to be answered
- * before the kernel is replaced rather than restarted.
- */
-const KERNEL_INFO_MS = 5_000;
-
-/**
- * How long a restarted kernel gets to be idle before it is taken for stuck
- * (the connection says connected, the kernel says `starting`, and nothing
- * reaches it any more) and replaced by a new one.
- */
-const STUCK_MS = 20_000;
-
-/**
- * Race `promise` against a timer; on time-out, reject naming what was
- * awaited.
- */
-async function bounded<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(`Gave up after ${Math.round(ms / 1000)} s on ${what}.`)
-        ),
-      ms
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Resolve once no kernel_info request sent by this connection is waiting
- * for its reply, true; false after `ms`. JupyterLab sends one each time the
- * connection (re)connects and does not catch its rejection: a restart while
- * one is unanswered cancels it, which surfaces as an unhandled
- * "Canceled future for kernel_info_request" error.
- */
-function kernelInfoAnswered(
-  kernel: Kernel.IKernelConnection,
-  pending: Set<string>,
-  ms: number
-): Promise<boolean> {
-  if (!pending.size) {
-    return Promise.resolve(true);
-  }
-  return new Promise(resolve => {
-    const done = (answered: boolean) => {
-      clearTimeout(timer);
-      kernel.anyMessage.disconnect(check);
-      resolve(answered);
-    };
-    const check = () => {
-      if (!pending.size) {
-        done(true);
-      }
-    };
-    const timer = setTimeout(() => done(false), ms);
-    kernel.anyMessage.connect(check);
-  });
-}
-
-/**
- * The kernel_info requests of the session's kernel connection that still
- * wait for a reply, from the moment this is called until `stop()`; the set
- * starts empty again when the session changes kernel.
- */
-export function trackKernelInfo(session: ISessionContext): {
-  pending: Set<string>;
-  stop: () => void;
-} {
-  const pending = new Set<string>();
-  let kernel: Kernel.IKernelConnection | null = null;
-  const onMessage = (
-    _: Kernel.IKernelConnection,
-    args: Kernel.IAnyMessageArgs
-  ) => {
-    const { msg, direction } = args;
-    if (direction === 'send' && msg.header.msg_type === 'kernel_info_request') {
-      pending.add(msg.header.msg_id);
-    } else if (
-      direction === 'recv' &&
-      msg.header.msg_type === 'kernel_info_reply'
-    ) {
-      pending.delete((msg.parent_header as { msg_id?: string }).msg_id ?? '');
-    }
-  };
-  const follow = () => {
-    kernel?.anyMessage.disconnect(onMessage);
-    pending.clear();
-    kernel = session.session?.kernel ?? null;
-    kernel?.anyMessage.connect(onMessage);
-  };
-  follow();
-  session.kernelChanged.connect(follow);
-  return {
-    pending,
-    stop: () => {
-      session.kernelChanged.disconnect(follow);
-      kernel?.anyMessage.disconnect(onMessage);
-    }
-  };
-}
-
-/**
- * Give the session a fresh kernel process for the next device, every step
- * bounded: settle, then restart, unless the kernel does not answer (or has
- * a kernel_info request unanswered), in which case it is replaced by a new
- * one; a restarted kernel that is not idle within `STUCK_MS` is replaced
- * too. Rejects when cancelled, when the kernel is dead, and when no usable
- * kernel came within `timeoutMs`, naming what it waited for.
+ * A fresh kernel process for the next device, every step bounded: a new
+ * kernel of the same kind; one that is not idle within `STUCK_MS` is taken
+ * for stuck and replaced once more. Rejects when cancelled, when the kernel
+ * is dead, and when no usable kernel came within `timeoutMs`, naming what it
+ * waited for.
  */
 async function freshKernel(
   session: ISessionContext,
+  name: string | undefined,
   stop: () => boolean,
-  timeoutMs: number,
-  pending: Set<string>
+  timeoutMs: number
 ): Promise<void> {
-  const name = session.session?.kernel?.name;
-  const replace = async () => {
-    await bounded(
-      session.changeKernel({ name }),
-      timeoutMs,
-      'starting a new kernel'
-    );
-    await waitForKernel(session, timeoutMs, stop);
-  };
-  const answering = await settleBeforeRestart(session, stop, timeoutMs);
-  const kernel = session.session?.kernel;
-  if (
-    !answering ||
-    !kernel ||
-    !(await kernelInfoAnswered(kernel, pending, KERNEL_INFO_MS))
-  ) {
-    // Replacing disposes the old connection, whose unanswered request then
-    // ends quietly; restarting would cancel it.
-    await replace();
-    return;
+  if (stop()) {
+    throw new Error('Cancelled before the device started.');
   }
-  await bounded(
-    session.restartKernel(),
-    timeoutMs,
-    "the kernel's restart (the server's restart and the reconnection)"
-  );
   try {
-    await waitForKernel(session, Math.min(STUCK_MS, timeoutMs), stop);
+    await replaceKernel(session, name, Math.min(STUCK_MS, timeoutMs), stop);
   } catch (error) {
-    const current = session.session?.kernel;
-    if (stop() || !current || current.status === 'dead') {
+    if (stop() || timeoutMs <= STUCK_MS) {
       throw error;
     }
-    await replace();
+    await replaceKernel(session, name, timeoutMs, stop);
   }
 }
 
@@ -499,6 +349,13 @@ export class BenchmarkDriver {
     return this._runningChanged;
   }
 
+  /**
+   * The notebook being run, or null.
+   */
+  get runningPanel(): NotebookPanel | null {
+    return this._runningPanel;
+  }
+
   get isRunning(): boolean {
     return this._running;
   }
@@ -539,13 +396,17 @@ export class BenchmarkDriver {
     setParametersCell(model, params);
 
     this._running = true;
+    this._runningPanel = panel;
     this._cancelled = false;
     this._runningChanged.emit(true);
     const records: PartialJSONObject[] = [];
     const path = { value: panel.context.path };
     const onPath = (_: unknown, newPath: string) => (path.value = newPath);
     panel.context.pathChanged.connect(onPath);
-    const kernelInfo = trackKernelInfo(panel.sessionContext);
+    // Every device gets a new kernel of the kind the notebook had.
+    const kernelName =
+      panel.sessionContext.session?.kernel?.name ??
+      panel.sessionContext.kernelPreference.name;
     try {
       for (
         let index = 0;
@@ -554,6 +415,7 @@ export class BenchmarkDriver {
       ) {
         const device = options.devices[index];
         const context: IRunContext = {
+          id: newRunId(),
           device,
           deviceName: options.deviceNames?.[device] ?? null,
           machineLabel: options.machineLabel,
@@ -574,13 +436,25 @@ export class BenchmarkDriver {
             elapsedMs: performance.now() - started,
             ...extra
           });
+        // The marker: a page reloaded or closed, or a server restarted,
+        // before this device ends leaves a `running` record behind, which
+        // reads as interrupted, never as a silent gap. Best effort: a file
+        // that cannot be written stops the run at the device's own record,
+        // with that record in hand.
+        await this._record(
+          panel,
+          path.value,
+          runningRecord(context),
+          options.history ?? DEFAULT_HISTORY,
+          true
+        );
         const record = await this._runDevice(
           panel,
           context,
           params,
           options,
           emit,
-          kernelInfo.pending
+          kernelName
         );
         records.push(record);
         const notSaved = await this._record(
@@ -606,11 +480,11 @@ export class BenchmarkDriver {
         }
       }
     } finally {
-      kernelInfo.stop();
       if (!panel.isDisposed) {
         panel.context.pathChanged.disconnect(onPath);
       }
       this._running = false;
+      this._runningPanel = null;
       this._runningChanged.emit(false);
     }
     return records;
@@ -620,7 +494,8 @@ export class BenchmarkDriver {
    * Stop the run: interrupt the kernel; the current device is recorded as
    * cancelled and no further device runs. A cell that ignores the interrupt
    * (a C extension that never checks for signals, a handler that swallows
-   * SIGINT) is stopped by restarting the kernel after `CANCEL_GRACE_MS`.
+   * SIGINT) is stopped by replacing the kernel with a new one after
+   * `CANCEL_GRACE_MS`.
    */
   cancel(): void {
     if (!this._running) {
@@ -637,9 +512,11 @@ export class BenchmarkDriver {
         this._cancelTimer = undefined;
         // Still on the same kernel, still running its cells: stop it.
         if (this._kernel === kernel && !kernel.isDisposed && this._session) {
-          this._forcedRestart = this._session
-            .restartKernel()
-            .catch(() => undefined);
+          this._forcedRestart = replaceKernel(
+            this._session,
+            kernel.name,
+            this._timeoutMs
+          ).catch(() => undefined);
         }
       }, CANCEL_GRACE_MS);
     }
@@ -664,7 +541,7 @@ export class BenchmarkDriver {
     params: Record<string, ParameterValue>,
     options: BenchmarkDriver.IRunOptions,
     emit: (phase: IDriverEvent['phase'], extra?: Partial<IDriverEvent>) => void,
-    pending: Set<string>
+    kernelName: string | undefined
   ): Promise<PartialJSONObject> {
     const session = panel.sessionContext;
     const model = panel.content.model!;
@@ -707,11 +584,12 @@ export class BenchmarkDriver {
       }
     };
     const timeout = options.kernelTimeoutMs ?? 120_000;
+    this._timeoutMs = timeout;
     const stop = () => this._cancelled;
     panel.disposed.connect(onClosed);
     try {
       emit('restarting');
-      await freshKernel(session, stop, timeout, pending);
+      await freshKernel(session, kernelName, stop, timeout);
       setDeviceCell(model, context.device, context.deviceName ?? '');
       setParametersCell(model, params);
       // Let the browser render the edited cells before running marks and
@@ -751,7 +629,7 @@ export class BenchmarkDriver {
         // The cells end when Cancel's restart begins: let it finish, so that
         // nothing (the next run, closing the notebook) meets a kernel that is
         // half restarted.
-        await bounded(
+        await withTimeout(
           this._forcedRestart,
           timeout,
           "the kernel's restart after Cancel"
@@ -800,18 +678,19 @@ export class BenchmarkDriver {
     panel: NotebookPanel,
     path: string,
     record: PartialJSONObject,
-    history: number
+    history: number,
+    resolveRunning = false
   ): Promise<{ reason: string; inNotebook: boolean } | null> {
     const context = panel.context;
     let inNotebook = false;
     try {
       if (!context.isDisposed && context.model) {
         // The document is still open (perhaps in another view): write there.
-        appendRun(context.model, record, history);
+        appendRun(context.model, record, history, resolveRunning);
         inNotebook = true;
         await context.save();
       } else {
-        await this._writeClosed(path, record, history);
+        await this._writeClosed(path, record, history, resolveRunning);
       }
       return null;
     } catch (error) {
@@ -825,7 +704,8 @@ export class BenchmarkDriver {
   private async _writeClosed(
     path: string,
     record: PartialJSONObject,
-    history: number
+    history: number,
+    resolveRunning: boolean
   ): Promise<void> {
     if (!this._contents) {
       throw new Error('the notebook was closed.');
@@ -845,7 +725,7 @@ export class BenchmarkDriver {
       // As for an open notebook: refuse rather than overwrite what is there.
       throw new MalformedMetadataError();
     }
-    metadata[METADATA_KEY] = withRun(previous, record, history);
+    metadata[METADATA_KEY] = withRun(previous, record, history, resolveRunning);
     await this._contents.save(path, {
       type: 'notebook',
       format: 'json',
@@ -855,12 +735,14 @@ export class BenchmarkDriver {
 
   private _contents: Contents.IManager | null;
   private _running = false;
+  private _runningPanel: NotebookPanel | null = null;
   private _cancelled = false;
   private _isDisposed = false;
   private _kernel: Kernel.IKernelConnection | null = null;
   private _session: ISessionContext | null = null;
   private _cancelTimer: ReturnType<typeof setTimeout> | undefined;
   private _forcedRestart: Promise<void> | null = null;
+  private _timeoutMs = 120_000;
   private _changed = new Signal<this, IDriverEvent>(this);
   private _runningChanged = new Signal<this, boolean>(this);
 }

@@ -33,8 +33,10 @@ import {
   BenchmarkBusyError,
   BenchmarkDriver,
   PROFILES,
-  RecordNotSavedError
+  RecordNotSavedError,
+  replaceKernel
 } from './driver';
+import { checkLeftovers, type ILeftoverNotice } from './leftover';
 import { progressRendererFactory, resultRendererFactory } from './mime';
 import { BenchmarkModel, isBenchmarkNotebook } from './model';
 import { defaultMachineLabel } from '../records';
@@ -161,6 +163,56 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
         follow(notebooks.currentWidget);
       }
     });
+
+    // Runs left behind by a page reloaded or closed mid-run, or a server
+    // restarted: said on opening the notebook, never a silent gap.
+    const isRunningHere = (panel: NotebookPanel) =>
+      driver.isRunning && driver.runningPanel === panel;
+    const notifyLeftover = (panel: NotebookPanel, notice: ILeftoverNotice) => {
+      const devices = notice.devices.join(', ');
+      if (notice.kernelBusy) {
+        Notification.warning(
+          trans.__(
+            "A benchmark run on %1 did not end in this page (it was reloaded or closed, or the run goes on in another tab), and the notebook's kernel is still busy. Stop the kernel to free the device, or let the other tab finish.",
+            devices
+          ),
+          {
+            autoClose: false,
+            actions: [
+              {
+                label: trans.__('Stop the kernel'),
+                callback: () =>
+                  void replaceKernel(
+                    panel.sessionContext,
+                    panel.sessionContext.session?.kernel?.name,
+                    120_000
+                  )
+                    .catch(() => undefined)
+                    .then(() =>
+                      checkLeftovers(panel, isRunningHere, notice =>
+                        notifyLeftover(panel, notice)
+                      )
+                    )
+              }
+            ]
+          }
+        );
+      } else {
+        Notification.info(
+          trans.__(
+            'The benchmark run on %1 was interrupted (the page was reloaded or closed, or the server restarted): it is recorded as interrupted, and the records of the devices that ended are kept.',
+            devices
+          ),
+          { autoClose: 15_000 }
+        );
+      }
+    };
+    notebooks.widgetAdded.connect(
+      (_, panel) =>
+        void checkLeftovers(panel, isRunningHere, notice =>
+          notifyLeftover(panel, notice)
+        )
+    );
 
     const fail = (error: string): RunBenchmarkResult => {
       model.message = error;

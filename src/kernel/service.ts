@@ -9,6 +9,7 @@
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
+import { withTimeout } from '../common/timeout';
 import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
 import {
   DOCTOR_SOURCE,
@@ -287,18 +288,12 @@ export class DeviceProbeService implements IDeviceProbe {
     }
     let language: string;
     try {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error('The kernel did not answer kernel_info.')),
-          timeoutMs
-        );
-      });
-      try {
-        language = await Promise.race([kernelLanguage(kernel), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      language = await withTimeout(
+        kernelLanguage(kernel),
+        timeoutMs,
+        'kernel_info',
+        'The kernel did not answer kernel_info.'
+      );
     } catch (error) {
       return { kind: 'error', reason: 'failed', message: String(error) };
     }

@@ -5,6 +5,7 @@
 import type { ISessionContext } from '@jupyterlab/apputils';
 import { VDomModel } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
+import { waitUntil, withTimeout } from '../common/timeout';
 import type {
   IDevicePanelModel,
   IDeviceProbe,
@@ -220,14 +221,21 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
       this.stateChanged.emit(void 0);
       return this._checkResult;
     }
-    await kernel.restart();
-    const deadline = Date.now() + timeoutMs;
-    while (
-      (this._isStarting() || kernel.status !== 'idle') &&
-      Date.now() < deadline &&
-      !this.isDisposed
-    ) {
-      await new Promise(resolve => setTimeout(resolve, 100));
+    try {
+      // Bounded, and never thrown past the model: a restart that fails or
+      // hangs ends in a "failed" check (the probe below says what it sees).
+      await withTimeout(kernel.restart(), timeoutMs, "the kernel's restart");
+      await waitUntil(
+        () =>
+          this.isDisposed ||
+          kernel.isDisposed ||
+          (!this._isStarting() && kernel.status === 'idle'),
+        [kernel.statusChanged, kernel.connectionStatusChanged],
+        timeoutMs,
+        'the restarted kernel to be idle'
+      );
+    } catch {
+      // Probed below all the same.
     }
     await this.refresh(true);
     const outcome = this._outcome;

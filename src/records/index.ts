@@ -37,13 +37,14 @@ export {
 export type { IRunContext } from './record';
 export {
   DEFAULT_HISTORY,
+  INTERRUPTED_REASON,
   InvalidRecordError,
   METADATA_SCHEMA_VERSION,
   MalformedMetadataError,
   appendRun,
-  asInterrupted,
   checkAppendable,
   checkMetadata,
+  interruptedRecord,
   isRunning,
   readMetadata,
   resolveInterrupted,

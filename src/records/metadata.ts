@@ -121,10 +121,14 @@ export function checkMetadata(
 }
 
 /**
- * Return the metadata with `record` appended to its runs: the record is
- * validated first, a run with the same id is dropped (the same run counts
- * once; the newer copy goes last), the oldest runs beyond `cap` are removed
- * and every other field is kept.
+ * Return the metadata with `record` added to its runs (as records.py
+ * `append_run`): the record is validated first; a `running` (or
+ * `interrupted`) marker with its id takes the record in its place (the
+ * device's final record replaces its marker); any other run with its id is
+ * dropped and the record appended (the same run counts once, the newer copy
+ * last). With `resolveRunning`, every other `running` marker becomes
+ * `interrupted` (the driver is not running it: it was left behind). The
+ * oldest runs beyond `cap` are removed and every other field is kept.
  *
  * @throws MalformedMetadataError when the metadata has a shape that
  * appending would destroy, or a `schema_version` other than 1.
@@ -133,7 +137,8 @@ export function checkMetadata(
 export function withRun(
   existing: ReadonlyPartialJSONObject | undefined,
   record: ReadonlyPartialJSONObject,
-  cap: number = DEFAULT_HISTORY
+  cap: number = DEFAULT_HISTORY,
+  resolveRunning = false
 ): PartialJSONObject {
   const checked = checkMetadata(existing);
   const problem = runProblem(record);
@@ -141,10 +146,35 @@ export function withRun(
     throw new InvalidRecordError(problem);
   }
   const copy = JSON.parse(JSON.stringify(record)) as PartialJSONObject;
-  const runs = checked.runs.filter(run => run.id !== copy.id);
-  runs.push(copy);
+  const runs = placeRun(checked.runs, copy, resolveRunning);
   const keep = Math.max(1, Math.floor(cap));
   return { ...checked, runs: runs.slice(-keep) };
+}
+
+/**
+ * The runs with `record` in place of its own marker, or appended after any
+ * other copy of it is dropped; other markers resolved when asked.
+ */
+function placeRun(
+  runs: readonly PartialJSONObject[],
+  record: PartialJSONObject,
+  resolveRunning: boolean
+): PartialJSONObject[] {
+  const now = new Date().toISOString();
+  const { running, interrupted } = CONTRACT.record.statuses;
+  const isMarker = (run: PartialJSONObject) =>
+    run.status === running || run.status === interrupted;
+  const at = runs.findIndex(run => run.id === record.id && isMarker(run));
+  const all = runs
+    .map(run =>
+      resolveRunning && run.status === running && run.id !== record.id
+        ? interruptedRecord(run, now)
+        : run
+    )
+    .map((run, index) => (index === at ? record : run));
+  return at >= 0
+    ? all.filter((run, index) => index === at || run.id !== record.id)
+    : [...all.filter(run => run.id !== record.id), record];
 }
 
 /**
@@ -165,9 +195,13 @@ export function checkAppendable(model: INotebookModel): void {
 export function appendRun(
   model: INotebookModel,
   record: ReadonlyPartialJSONObject,
-  cap: number = DEFAULT_HISTORY
+  cap: number = DEFAULT_HISTORY,
+  resolveRunning = false
 ): void {
-  model.setMetadata(METADATA_KEY, withRun(readMetadata(model), record, cap));
+  model.setMetadata(
+    METADATA_KEY,
+    withRun(readMetadata(model), record, cap, resolveRunning)
+  );
 }
 
 /**
@@ -183,17 +217,22 @@ export function isRunning(record: unknown): boolean {
 }
 
 /**
- * A copy of a `running` marker as the `interrupted` record it becomes.
+ * Why a `running` record was left behind, as its `interrupted` record says.
  */
-export function asInterrupted<T extends ReadonlyPartialJSONObject | IRunRecord>(
-  record: T,
-  finishedAt: string
-): T {
+export const INTERRUPTED_REASON = CONTRACT.record.statuses.interrupted_error;
+
+/**
+ * A `running` record left behind, as the `interrupted` record it stands for
+ * (a copy; finished at `now`).
+ */
+export function interruptedRecord<
+  T extends ReadonlyPartialJSONObject | IRunRecord
+>(record: T, now: string = new Date().toISOString()): T {
   return {
     ...(JSON.parse(JSON.stringify(record)) as T),
     status: CONTRACT.record.statuses.interrupted,
-    finished_at: finishedAt,
-    error: CONTRACT.record.statuses.interrupted_error
+    finished_at: now,
+    error: INTERRUPTED_REASON
   };
 }
 
@@ -210,7 +249,7 @@ export function resolveInterrupted<
   const at = typeof now === 'string' ? now : now.toISOString();
   return runs.map(run =>
     isRunning(run)
-      ? asInterrupted(run, at)
+      ? interruptedRecord(run, at)
       : (JSON.parse(JSON.stringify(run)) as T)
   );
 }

@@ -37,6 +37,8 @@ export const RESULT_FIELDS = [
  * What the driver knows about one device's run.
  */
 export interface IRunContext {
+  /** The run's id: its `running` marker and its final record share it. */
+  id: string;
   device: string;
   deviceName: string | null;
   machineLabel: string;
@@ -59,11 +61,10 @@ export function newRunId(): string {
 
 function baseRecord(
   context: IRunContext,
-  status: RunStatus,
-  id: string = newRunId()
+  status: RunStatus
 ): PartialJSONObject {
   const record: PartialJSONObject = {
-    id,
+    id: context.id,
     status,
     source: CONTRACT.record.sources.jupyterlab,
     machine_label: context.machineLabel,
@@ -143,17 +144,13 @@ export function failedRecord(
 }
 
 /**
- * The marker written when a device starts: status `running`, replaced by the
- * device's final record (give that record the marker's `id`). A marker still
- * there when the notebook is opened again with no run in progress becomes
- * `interrupted` (see `resolveInterrupted`).
+ * The marker saved when a device starts: `running`, replaced by the device's
+ * final record (same id) when it ends. One left behind says the device was
+ * interrupted, never a silent gap (see `resolveInterrupted`).
  */
-export function runningRecord(
-  context: IRunContext,
-  id: string = newRunId()
-): PartialJSONObject {
+export function runningRecord(context: IRunContext): PartialJSONObject {
   return {
-    ...baseRecord(context, 'running', id),
+    ...baseRecord(context, 'running'),
     started_at: context.startedAt,
     finished_at: context.startedAt,
     error: null

@@ -14,7 +14,7 @@ import type {
   IRunGroup,
   IWorkload
 } from './types';
-import { asInterrupted, isRunning } from '../records/metadata';
+import { interruptedRecord, isRunning } from '../records/metadata';
 import type { IReadResult, IRunRecord } from '../records/types';
 
 /**
@@ -91,7 +91,7 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
     for (const found of source.runs) {
       // A `running` marker in a saved file is a run that never finished.
       const record = isRunning(found)
-        ? asInterrupted(found, found.finished_at)
+        ? interruptedRecord(found, found.finished_at)
         : found;
       const seen = byId.get(record.id);
       if (seen) {

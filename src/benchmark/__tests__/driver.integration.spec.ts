@@ -156,10 +156,14 @@ describe('benchmark driver against a real kernel', () => {
       });
       expect(first[0].status).toBe('ok');
 
-      const kernelId = panel.sessionContext.session!.kernel!.id;
       const { records, acted } = await runTwiceActingMidRun(panel, () =>
-        // SIGKILL the kernel process, as the OOM killer would.
-        execFileSync('pkill', ['-KILL', '-f', `kernel-${kernelId}`])
+        // SIGKILL the kernel process, as the OOM killer would (each device
+        // has a kernel of its own: the one running now).
+        execFileSync('pkill', [
+          '-KILL',
+          '-f',
+          `kernel-${panel.sessionContext.session!.kernel!.id}`
+        ])
       );
       expect(acted).toBe(true);
       expect(records.map(r => r.status)).toEqual(['failed', 'ok']);

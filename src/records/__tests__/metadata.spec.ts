@@ -11,7 +11,9 @@ import {
   InvalidRecordError,
   METADATA_SCHEMA_VERSION,
   MalformedMetadataError,
+  INTERRUPTED_REASON,
   appendRun,
+  interruptedRecord,
   isRunning,
   resolveInterrupted,
   checkAppendable,
@@ -165,5 +167,54 @@ describe('running markers', () => {
     expect(isRunning({ status: 'ok' })).toBe(false);
     const now = resolveInterrupted([runs[1]])[0];
     expect(Date.parse(now.finished_at as string)).toBeGreaterThan(0);
+  });
+});
+
+describe('withRun and the running marker', () => {
+  const running = { status: 'running', accuracy: null, train_seconds: null };
+  const marker = validRun('dev-2', { ...running, finished_at: 'start' });
+  const older = validRun('dev-0', { ...running, finished_at: 'start' });
+  const done = validRun('dev-1');
+
+  it('puts the final record in place of its marker', () => {
+    const updated = withRun({ runs: [done, marker] }, validRun('dev-2'));
+    expect(updated.runs).toEqual([done, validRun('dev-2')]);
+    // In place, also when the marker is not the last run.
+    expect(withRun({ runs: [marker, done] }, validRun('dev-2')).runs).toEqual([
+      validRun('dev-2'),
+      done
+    ]);
+  });
+
+  it('replaces an interrupted marker too, and appends otherwise', () => {
+    const stale = interruptedRecord(marker, 'later');
+    expect(withRun({ runs: [stale] }, validRun('dev-2')).runs).toEqual([
+      validRun('dev-2')
+    ]);
+    // Another record with an id already there: the same run counts once,
+    // the newer copy last (as the headless runner's append_run).
+    const failed = validRun('dev-1', { status: 'failed', error: 'boom' });
+    expect(withRun({ runs: [done] }, failed).runs).toEqual([failed]);
+    expect(withRun({ runs: [done, validRun('dev-3')] }, failed).runs).toEqual([
+      validRun('dev-3'),
+      failed
+    ]);
+  });
+
+  it('resolves markers left behind when asked, keeping everything else', () => {
+    const updated = withRun({ runs: [older, done] }, marker, 50, true);
+    const runs = updated.runs as Record<string, unknown>[];
+    expect(runs.map(r => [r.id, r.status])).toEqual([
+      ['dev-0', 'interrupted'],
+      ['dev-1', 'ok'],
+      ['dev-2', 'running']
+    ]);
+    expect(runs[0].error).toBe(INTERRUPTED_REASON);
+    expect(runs[0].finished_at).not.toBe('start');
+    // Without asking, a marker left behind stays as it is.
+    expect(
+      (withRun({ runs: [older] }, done).runs as Record<string, unknown>[])[0]
+        .status
+    ).toBe('running');
   });
 });

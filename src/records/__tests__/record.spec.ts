@@ -9,8 +9,10 @@ import {
   stripPaths
 } from '../record';
 import { runProblem } from '../validate';
+import { metadata as validateMetadata } from '../_generated/validators';
 
 const CONTEXT: IRunContext = {
+  id: 'run-42',
   device: 'cuda:0',
   deviceName: 'NVIDIA H100',
   machineLabel: 'lab box',
@@ -183,9 +185,9 @@ describe('run records', () => {
       expect(runProblem(record)).toBeNull();
     }
     expect(failedRecord(CONTEXT, 'cancelled', '').error).toBe('cancelled');
-    const marker = runningRecord(CONTEXT, 'fixed-id');
+    const marker = runningRecord(CONTEXT);
     expect(marker).toMatchObject({
-      id: 'fixed-id',
+      id: CONTEXT.id,
       status: 'running',
       started_at: CONTEXT.startedAt,
       error: null,
@@ -202,5 +204,18 @@ describe('run records', () => {
     expect(defaultMachineLabel(report('x'.repeat(198) + '🚀🚀'))).toBe(
       'x'.repeat(198) + '🚀'
     );
+  });
+});
+
+describe('the running marker', () => {
+  it('is a valid running record with the id of the final record', () => {
+    const marker = runningRecord(CONTEXT);
+    const final = failedRecord(CONTEXT, 'failed', 'boom');
+    expect(marker.status).toBe('running');
+    expect(marker.id).toBe(final.id);
+    expect(marker.error).toBeNull();
+    expect(marker.train_seconds).toBeNull();
+    expect(marker.started_at).toBe(CONTEXT.startedAt);
+    expect(validateMetadata({ schema_version: 1, runs: [marker] })).toBe(true);
   });
 });
