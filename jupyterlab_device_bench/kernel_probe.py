@@ -17,6 +17,7 @@ from typing import Any
 
 import nbformat
 
+from . import contract
 from .benchmark_notebook import RunnerError
 from .execution import execute_notebook
 
@@ -37,12 +38,17 @@ def private_words() -> list[str]:
     return words
 
 
-def probe_expression(source: str) -> str:
-    """The probe expression exactly as the extension builds it (src/kernel/service.ts)."""
-    return (
-        "(lambda g: (__import__('builtins').exec("
-        + repr(source)
-        + ", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
+def probe_expression(source: str, *args: str) -> str:
+    """The probe expression exactly as the extension builds it (src/kernel/service.ts), from
+    the contract's template: `source` (and the doctor's `args`) as JSON string literals."""
+    probe = contract.CONTRACT["probe"]
+    literals = [json.dumps(text, ensure_ascii=False) for text in args]
+    return contract.fill(
+        probe["expression"],
+        {
+            "source": json.dumps(source, ensure_ascii=False),
+            "args": probe["args_separator"].join(literals),
+        },
     )
 
 

@@ -77,6 +77,14 @@ def test_resolve_interrupted(case):
         records.validate_record(run)
 
 
+@pytest.mark.parametrize("case", load("probe.json")["cases"])
+def test_probe_expression(case):
+    from jupyterlab_device_bench import kernel_probe
+
+    assert kernel_probe.probe_expression(case["source"], *case["args"]) == case["expression"]
+    compile(case["expression"], "<probe>", "eval")
+
+
 def test_the_contract_is_the_schemas():
     """Limits and version in the contract are those of the metadata schema."""
     schema = records.load_schema()

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { LIMITS, SCHEMA_VERSION } from '../../common/contract';
 import { scrubError } from '../../common/scrub';
+import { probeExpression } from '../../kernel/service';
 import type { IProbeReport } from '../../kernel/types';
 import {
   deviceCellSource,
@@ -141,4 +142,18 @@ describe('golden fixtures shared with pytest', () => {
       'interrupted'
     ]);
   });
+});
+
+describe('the probe expression shared with pytest', () => {
+  const probe = load<{
+    cases: { source: string; args: string[]; expression: string }[];
+  }>('probe.json');
+
+  it.each(probe.cases)(
+    'probe expression %#',
+    ({ source, args, expression }) => {
+      const doctor = args.length ? { source: args[0], facts: args[1] } : null;
+      expect(probeExpression(source, doctor)).toBe(expression);
+    }
+  );
 });
