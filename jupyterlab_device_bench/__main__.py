@@ -1,5 +1,8 @@
 """``python -m jupyterlab_device_bench run ...``: the benchmark notebook, headless.
 
+``python -m jupyterlab_device_bench time-notebook NOTEBOOK --device cpu --device cuda:0``:
+which device suits a user's own notebook (notebook_timing.py, docs/own-notebook.md).
+
 ``python -m jupyterlab_device_bench doctor [--json]``: the install doctor for this interpreter
 (see docs/install-doctor.md); exit status 0 when nothing needs fixing, 1 otherwise. It imports
 only the probe (and torch), so it costs about what ``python -c "import torch"`` does.
@@ -20,7 +23,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported lazily: `doctor` must not pay for nbclient and jsonschema
     from . import runner
@@ -246,28 +249,14 @@ def summary_line(summary: runner.RunSummary) -> str:
     return f"{len(summary.records)} run(s): {parts}{stopped}; {where}"
 
 
-def params_from_cli(pairs: Sequence[str], profile: str | None = None) -> dict[str, Any]:
-    """``NAME=VALUE`` strings (a later one wins) and ``--profile`` as one parameter dict."""
-    from .benchmark_notebook import RunnerError, parse_param_value
-
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise RunnerError(f"--param wants NAME=VALUE, not {pair[:40]!r}")
-        params[name] = parse_param_value(text)
-    if profile is not None:
-        if "profile" in params and params["profile"] != profile:
-            raise RunnerError("give the profile once: --profile or --param profile=...")
-        params["profile"] = profile
-    return params
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["doctor"]:
         return doctor_main(argv)
+    if argv[:1] == ["time-notebook"]:  # docs/own-notebook.md
+        from . import notebook_timing
+
+        return notebook_timing.main(argv[1:])
     from . import runner
 
     args = build_parser().parse_args(argv)
@@ -277,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             devices=args.devices,
             output=args.output,
             notebook=args.notebook,
-            params=params_from_cli(args.param, args.profile),
+            params=runner.params_from_cli(args.param, args.profile),
             kernel_name=args.kernel,
             machine_label=args.machine_label,
             timeout=args.timeout,

@@ -15,7 +15,7 @@ import importlib.resources
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +220,19 @@ def cell_label(nb: nbformat.NotebookNode, index: int | None) -> str:
         return "kernel start-up"
     tags = _tags(nb.cells[index])
     return f"cell {tags[0]}" if tags else f"cell {index + 1}"
+
+
+def params_from_cli(pairs: Sequence[str], profile: str | None = None) -> dict[str, Any]:
+    """``NAME=VALUE`` strings (a later one wins) and ``--profile`` as one parameter dict."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise RunnerError(f"--param wants NAME=VALUE, not {pair[:40]!r}")
+        params[name] = parse_param_value(text)
+    if profile is not None:
+        if "profile" in params and params["profile"] != profile:
+            raise RunnerError("give the profile once: --profile or --param profile=...")
+        params["profile"] = profile
+    return params

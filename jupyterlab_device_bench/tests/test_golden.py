@@ -93,6 +93,7 @@ def test_the_contract_is_the_schemas():
     assert run["error"]["maxLength"] == contract.LIMITS["error"]
     assert run["machine_label"]["maxLength"] == contract.LIMITS["machine_label"]
     assert run["id"]["maxLength"] == contract.LIMITS["id"]
+    assert run["accuracy_note"]["maxLength"] == contract.LIMITS["accuracy_note"]
     statuses = contract.STATUSES
     assert run["status"]["enum"] == [*statuses["finished"], contract.RUNNING, contract.INTERRUPTED]
     assert run["source"]["enum"] == list(contract.CONTRACT["record"]["sources"].values())

@@ -109,6 +109,12 @@ export function okRecord(
   for (const key of RESULT_FIELDS) {
     record[key] = field(result, key);
   }
+  // Why the accuracy says nothing (a run too short to judge it); only when the
+  // result has one (results of earlier notebook versions do not), as
+  // records.py copies it.
+  if ('accuracy_note' in result) {
+    record.accuracy_note = text('accuracy_note', null, LIMITS.accuracy_note);
+  }
   record.started_at = text('started_at', context.startedAt, LIMITS.time);
   record.finished_at = text(
     'finished_at',

@@ -160,7 +160,7 @@ describe('running markers', () => {
       finished_at: '2026-12-02T01:00:00Z'
     });
     expect(resolved[1].error).toMatch(
-      /stopped before this device finished \(the page was reloaded, the tab closed or the server restarted\)/
+      /interrupted before this device ended \(the page was reloaded or closed, or the server restarted\)/
     );
     expect(runs[1].status).toBe('running');
     expect(isRunning(null)).toBe(false);

@@ -167,7 +167,7 @@ describe('mergeRuns', () => {
       status: 'interrupted',
       finished_at: '2026-01-01T00:00:00Z'
     });
-    expect(report.failed[0].error).toMatch(/before this device finished/);
+    expect(report.failed[0].error).toMatch(/before this device ended/);
     expect(report.runs.map(r => r.record.status)).toEqual([
       'ok',
       'interrupted'
