@@ -16,7 +16,9 @@ LAB_DIR := playground
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*' 2>/dev/null) \
-	jupyterlab_device_bench/probe.py notebooks/mnist_bench.ipynb package.json tsconfig.json \
+	jupyterlab_device_bench/probe.py jupyterlab_device_bench/doctor.py \
+	jupyterlab_device_bench/install_facts.json jupyterlab_device_bench/contract.json \
+	notebooks/mnist_bench.ipynb package.json tsconfig.json \
 	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)
 
 .PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean test-faults catalog screenshots
@@ -114,7 +116,7 @@ screenshots: setup chromium
 	cd ui-tests && npx playwright test -c screenshots.config.ts
 
 clean:
-	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension src/kernel/_generated src/report/_generated dist
+	rm -rf $(STAMPS) lib jupyterlab_device_bench/labextension $$(find src -type d -name _generated) dist
 
 # Benchmarks (not tests): they print figures.
 .PHONY: bench-probe

@@ -16,7 +16,7 @@ import { renderJson } from '../src/report/json';
 import { renderMarkdown } from '../src/report/markdown';
 import { mergeRuns } from '../src/report/merge';
 import type { IMergedReport, IReportSource } from '../src/report/types';
-import { readDeviceBench } from '../src/report/validate';
+import { readDeviceBench } from '../src/records/validate';
 
 const SIZES = [1, 100, 10_000];
 const OPTIONS = { includeReference: true, generatedAt: '2024-06-02T12:00:00Z' };

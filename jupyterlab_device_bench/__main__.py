@@ -227,6 +227,28 @@ def _not_written(summary: runner.RunSummary) -> list[str]:
     return lines
 
 
+def summary_line(summary: runner.RunSummary) -> str:
+    """The last line of `run`: what ran and what was written."""
+    counts = {status: 0 for status in ("ok", "failed", "cancelled")}
+    for record in summary.records:
+        counts[record["status"]] += 1
+    parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status == "ok")
+    kept = f"metadata.device_bench.runs: {summary.runs_kept} kept"
+    if summary.write_error is not None:
+        written = (
+            f"{summary.output} holds the first {summary.written} ({kept})"
+            if summary.written
+            else f"{summary.output} was not written"
+        )
+        where = f"{written}; {len(summary.unwritten)} NOT written ({summary.write_error})"
+    elif summary.records:
+        where = f"wrote {summary.output} ({kept})"
+    else:
+        where = "nothing written"
+    stopped = "; stopped early" if summary.cancelled or summary.write_error else ""
+    return f"{len(summary.records)} run(s): {parts}{stopped}; {where}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["doctor"]:
@@ -265,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if summary.write_error is not None:
         for line in _not_written(summary):
             _print_err(line)
-    _print(runner.summary_line(summary))
+    _print(summary_line(summary))
     return summary.exit_code
 
 

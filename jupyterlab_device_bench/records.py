@@ -15,8 +15,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import ntpath
-import posixpath
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -25,18 +23,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-METADATA_KEY = "device_bench"
-SCHEMA_VERSION = 1
-DEFAULT_HISTORY = 50
-SOURCE = "headless"
-MAX_ERROR_CHARS = 2000  # the schema's maxLength for `error`
-MAX_LABEL_CHARS = 200  # the schema's maxLength for `machine_label`
+from . import contract
+from .contract import CONTRACT, truncate_units, utf16_length
 
-#: The devices a device cell may name (the same allowlist as src/notebook/deviceCell.ts).
-DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|(cuda|xpu)(:(0|[1-9][0-9]{0,2}))?)$")
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+METADATA_KEY = contract.METADATA_KEY
+SCHEMA_VERSION = contract.SCHEMA_VERSION
+DEFAULT_HISTORY = contract.DEFAULT_HISTORY
+SOURCE = CONTRACT["record"]["sources"]["headless"]
+MAX_ERROR_CHARS = contract.LIMITS["error"]  # the schema's maxLength for `error`
+MAX_LABEL_CHARS = contract.LIMITS["machine_label"]  # the schema's maxLength for `machine_label`
+RUNNING = contract.RUNNING
+INTERRUPTED = contract.INTERRUPTED
+
+#: The devices a device cell may name (the contract's allowlist, as the device picker's).
+DEVICE_PATTERN = contract.DEVICE_PATTERN
 #: The devices a run record may name (the schema's pattern: a resolved device, never "auto").
-RECORD_DEVICE_PATTERN = re.compile(r"^(cpu|mps|(cuda|xpu)(:[0-9]{1,3})?)$")
+RECORD_DEVICE_PATTERN = contract.RECORD_DEVICE_PATTERN
 
 #: The fields a record copies from the notebook's result document.
 RESULT_FIELDS = (
@@ -82,45 +85,37 @@ def validate_device(device: object) -> str:
     raise InvalidDeviceError(device)
 
 
+_CELL = CONTRACT["device_cell"]
+_LABEL_DISALLOWED = re.compile(_CELL["label_disallowed"])
+_LABEL_SPACES = re.compile(_CELL["label_spaces"])
+
+
 def sanitize_label(label: object) -> str:
-    """A device name reduced to text safe in a Python comment (as deviceCell.ts does it)."""
+    """A device name reduced to text safe in a Python comment (the contract's device_cell rule)."""
     if not isinstance(label, str):
         return ""
-    text = re.sub(r"[^A-Za-z0-9 .,_()@+/-]+", " ", label)
-    text = re.sub(r"\s+", " ", text).strip()
-    return text[:80].strip()
+    text = _LABEL_SPACES.sub(" ", _LABEL_DISALLOWED.sub(" ", label)).strip(" ")
+    return text[: _CELL["label_max"]].strip(" ")
 
 
 def device_cell_source(device: str, label: str = "") -> str:
-    """The device cell's code, exactly as the extension's device picker writes it."""
+    """The device cell's code, exactly as the extension's device picker writes it (the
+    contract's device_cell templates)."""
     valid = validate_device(device)
     if valid == "auto":
-        return "\n".join(
-            [
-                "# Device chosen with jupyterlab-device-bench: auto (CUDA, then MPS, then CPU)",
-                "import torch",
-                "",
-                "if torch.cuda.is_available():",
-                '    device = torch.device("cuda")',
-                "elif torch.backends.mps.is_available():",
-                '    device = torch.device("mps")',
-                "else:",
-                '    device = torch.device("cpu")',
-            ]
-        )
+        return "\n".join(_CELL["auto"])
     name = sanitize_label(label)
-    comment = f"{name} ({valid})" if name else valid
-    return "\n".join(
-        [
-            f"# Device chosen with jupyterlab-device-bench: {comment}",
-            "import torch",
-            "",
-            f'device = torch.device("{valid}")',
-        ]
+    values = {"device": valid, "label": name}
+    comment = contract.fill(
+        _CELL["comment_with_label"] if name else _CELL["comment_without_label"], values
     )
+    return "\n".join(contract.fill(line, {**values, "comment": comment}) for line in _CELL["named"])
 
 
 # --------------------------------------------------------------------------- parameters
+
+_PARAMS_CELL = CONTRACT["parameters_cell"]
+_PARAM_NAME = re.compile(_PARAMS_CELL["name_pattern"])
 
 
 def is_json_scalar(value: object) -> bool:
@@ -130,55 +125,83 @@ def is_json_scalar(value: object) -> bool:
     return isinstance(value, float) and math.isfinite(value)
 
 
-def _looks_like_path(text: str) -> bool:
-    return (
-        "/" in text or "\\" in text or text.startswith("~") or bool(re.match(r"^[A-Za-z]:", text))
-    )
+def python_literal(value: object) -> str:
+    """A parameter value as the injected-parameters cell writes it (the contract's rule):
+    None / True / False, a number, a string as a JSON string literal (valid Python)."""
+    literals = _PARAMS_CELL["literals"]
+    if value is None:
+        return literals["null"]
+    if isinstance(value, bool):
+        return literals["true"] if value else literals["false"]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        # repr keeps a float a float (1.0, not 1): TypeScript cannot tell 1.0 from 1.
+        return repr(value)
+    if isinstance(value, str):
+        if utf16_length(value) > _PARAMS_CELL["max_string"]:
+            raise ValueError(f"a string parameter is longer than {_PARAMS_CELL['max_string']}")
+        return json.dumps(value, ensure_ascii=False)
+    raise ValueError("parameter values must be strings, numbers, booleans or null")
 
 
-def _base_name(path: str) -> str:
-    """The last component of a POSIX or Windows path ('' when there is none)."""
-    trimmed = path.rstrip("/\\")
-    return ntpath.basename(posixpath.basename(trimmed)) if trimmed else ""
+def parameters_cell_source(params: Mapping[str, Any]) -> str:
+    """The injected-parameters cell (the contract's parameters_cell template); names must be
+    identifiers, values JSON scalars. Raises ValueError otherwise."""
+    lines = [_PARAMS_CELL["header"]]
+    for name, value in params.items():
+        if not isinstance(name, str) or not _PARAM_NAME.match(name) or not is_json_scalar(value):
+            raise ValueError(f"refusing to write parameter {str(name)[:40]!r}")
+        literal = python_literal(value)
+        lines.append(contract.fill(_PARAMS_CELL["line"], {"name": name, "value": literal}))
+    return "\n".join(lines)
+
+
+_PARAMS = CONTRACT["params"]
+_LOOKS_LIKE_PATH = re.compile(_PARAMS["looks_like_path"])
+_PARAM_SEPARATORS = re.compile(_PARAMS["separators"])
+_DRIVE_PREFIX = re.compile(_PARAMS["drive_prefix"])
+
+
+def _param_base(value: str) -> str:
+    parts = [part for part in _PARAM_SEPARATORS.split(value) if part]
+    base = _DRIVE_PREFIX.sub("", parts[-1]) if parts else ""
+    return base if base and not base.startswith("~") else _PARAMS["placeholder"]
 
 
 def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters as a record keeps them: a string that looks like a path becomes its base
     name (``/data/sets/mnist`` -> ``mnist``, as the notebook records ``data_dir``)."""
-    public = {}
-    for name, value in params.items():
-        if isinstance(value, str) and _looks_like_path(value):
-            base = _base_name(value)
-            value = base if base and not base.startswith("~") else "<path>"
-        public[name] = value
-    return public
+    return {
+        name: _param_base(value)
+        if isinstance(value, str) and _LOOKS_LIKE_PATH.search(value)
+        else value
+        for name, value in params.items()
+    }
 
 
 # --------------------------------------------------------------------------- scrubbing
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# Absolute POSIX paths (not the // of URLs, not 1/2), ~ paths, ./ and ../ paths, Windows paths.
-_PATH = re.compile(
-    r"""(?<![\w:/.\\~…])(?:~|\.{1,2})?/[^\s'"`<>|,;()\[\]{}]+"""
-    r"""|(?<![\w])[A-Za-z]:\\[^\s'"`<>|,;()\[\]{}]*"""
-    r"""|\\\\[^\s'"`<>|,;()\[\]{}]+"""
-)
-
-
-# A quoted path runs to its closing quote, spaces included ('/Users/Jo Do/x'), as
-# src/benchmark/record.ts's QUOTED_PATH does.
-_QUOTED_PATH = re.compile(
-    r"""(['"])((?:~|\.{1,2})?/(?!/)[^'"\r\n]*|[A-Za-z]:[\\/][^'"\r\n]*|\\\\[^'"\r\n]*)\1"""
-)
+_SCRUB = CONTRACT["scrub"]
+_ANSI = re.compile(_SCRUB["ansi"])
+_PATH = re.compile(_SCRUB["bare_path"])
+# A quoted path runs to its closing quote, spaces included ('/Users/Jo Do/x').
+_QUOTED_PATH = re.compile(_SCRUB["quoted_path"])
+_TRAILING = re.compile(_SCRUB["trailing"])
+_SEPARATORS = re.compile(_SCRUB["separators"])
+_DRIVE = re.compile(_SCRUB["drive"])
+_EDGE_SPACE = re.compile(_SCRUB["whitespace"])
 
 
 def _scrub_path(path: str) -> str:
-    text = path.rstrip(".:")
-    trailing = path[len(text) :]
-    if not text or text in ("/", "~/", "./", "../"):
+    trailing = _TRAILING.search(path).group(0)
+    text = path[: len(path) - len(trailing)]
+    if not text or text in _SCRUB["kept_whole"]:
         return path
-    base = _base_name(text)
-    return ("…/" + base if base and not re.fullmatch(r"[A-Za-z]:", base) else "<path>") + trailing
+    parts = [part for part in _SEPARATORS.split(text) if part]
+    base = parts[-1] if parts else ""
+    keep = base and not _DRIVE.match(base)
+    return (_SCRUB["base_prefix"] + base if keep else _SCRUB["placeholder"]) + trailing
 
 
 def _replace_path(match: re.Match[str]) -> str:
@@ -190,40 +213,39 @@ def _replace_quoted_path(match: re.Match[str]) -> str:
     return quote + _scrub_path(match.group(2)) + quote
 
 
+def strip_paths(text: str) -> str:
+    """File paths in `text` reduced to ``…/base-name`` (the contract's scrub rule)."""
+    return _PATH.sub(_replace_path, _QUOTED_PATH.sub(_replace_quoted_path, text))
+
+
 def scrub(text: object, private_words: Iterable[str] = ()) -> str:
     """`text` without terminal colours, file paths (reduced to ``…/base-name``) or the given
-    private words (host and user names), at most MAX_ERROR_CHARS characters."""
-    result = _ANSI.sub("", str(text))
-    result = _QUOTED_PATH.sub(_replace_quoted_path, result)
-    result = _PATH.sub(_replace_path, result)
+    private words (host and user names), at most MAX_ERROR_CHARS characters (UTF-16 units)."""
+    result = strip_paths(_ANSI.sub("", str(text)))
     for word in sorted({w for w in private_words if w and len(w) >= 3}, key=len, reverse=True):
         result = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "<private>", result)
-    result = result.strip()
-    if len(result) > MAX_ERROR_CHARS:
-        result = result[: MAX_ERROR_CHARS - 1] + "…"
+    result = _EDGE_SPACE.sub("", result)
+    if utf16_length(result) > MAX_ERROR_CHARS:
+        ellipsis = _SCRUB["ellipsis"]
+        result = truncate_units(result, MAX_ERROR_CHARS - utf16_length(ellipsis)) + ellipsis
     return result
 
 
 # --------------------------------------------------------------------------- machine label
 
-
-def _js_slice(text: str, length: int) -> str:
-    """``text.slice(0, length)`` as JavaScript counts: in UTF-16 code units (a character
-    outside the Basic Multilingual Plane counts twice; half of one is dropped)."""
-    units = text.encode("utf-16-le", "surrogatepass")[: 2 * length]
-    return units.decode("utf-16-le", "ignore")
+_LABEL = CONTRACT["machine_label"]
 
 
 def default_machine_label(report: Mapping[str, Any] | None) -> str:
-    """The default machine label from a probe document (probe.py), by the rule of the
-    JupyterLab driver (``defaultMachineLabel`` in src/benchmark/record.ts), so that both name
+    """The default machine label from a probe document (probe.py), by the contract's
+    machine_label rule (as ``defaultMachineLabel`` in src/records/record.ts), so that both name
     one machine alike: the CPU model, then the names of the available devices that are not
-    the CPU (each name once, in the probe's order), joined with " + ", at most 200 characters
-    ("AMD Ryzen 9 7950X 16-Core Processor + NVIDIA GeForce RTX 4090"). No probe document
+    the CPU (each name once, in the probe's order), joined with " + ", at most 200 UTF-16
+    units ("AMD Ryzen 9 7950X 16-Core Processor + NVIDIA GeForce RTX 4090"). No probe document
     gives "unknown machine". Never a host name, user name or path.
     """
     if not isinstance(report, Mapping):
-        return "unknown machine"
+        return _LABEL["unknown"]
     devices = report.get("devices")
     names: list[str] = []
     for device in devices if isinstance(devices, list) else []:
@@ -236,8 +258,8 @@ def default_machine_label(report: Mapping[str, Any] | None) -> str:
             names.append(name)
     cpu = report.get("cpu")
     model = cpu.get("model") if isinstance(cpu, Mapping) else None
-    cpu_text = "CPU" if model is None else str(model)  # `model ?? 'CPU'`: "" stays ""
-    return _js_slice(" + ".join([cpu_text, *names]), MAX_LABEL_CHARS)
+    cpu_text = _LABEL["cpu_fallback"] if model is None else str(model)  # "" stays ""
+    return truncate_units(_LABEL["separator"].join([cpu_text, *names]), _LABEL["max"])
 
 
 def check_machine_label(label: object) -> str:
@@ -267,7 +289,7 @@ def _result_text(result: Mapping[str, Any], key: str, fallback: str, limit: int 
     """A text field of the result document as okRecord reads it: a string, cut to `limit`
     characters, else `fallback`."""
     value = result.get(key)
-    return _js_slice(value, limit) if isinstance(value, str) else fallback
+    return truncate_units(value, limit) if isinstance(value, str) else fallback
 
 
 def record_from_result(
@@ -284,7 +306,7 @@ def record_from_result(
 
     ``started_at`` / ``finished_at`` are the result's own (start of training, end of
     evaluation), as the JupyterLab driver records them (``okRecord`` in
-    src/benchmark/record.ts); `started_at` / `finished_at` (the runner's clock) stand in only
+    src/records/record.ts); `started_at` / `finished_at` (the runner's clock) stand in only
     where the result has no such text.
     """
     missing = [
@@ -306,7 +328,8 @@ def record_from_result(
         record[key] = copy.deepcopy(result[key])
     if "accuracy_note" in result:  # results of earlier notebook versions have none
         note = result["accuracy_note"]
-        record["accuracy_note"] = _js_slice(note, 300) if isinstance(note, str) else None
+        limit = contract.LIMITS["accuracy_note"]
+        record["accuracy_note"] = truncate_units(note, limit) if isinstance(note, str) else None
     record.update(
         started_at=_result_text(result, "started_at", started_at),
         finished_at=_result_text(result, "finished_at", finished_at),
@@ -426,20 +449,65 @@ def append_run(
     record: Mapping[str, Any],
     history: int = DEFAULT_HISTORY,
     device: str | None = None,
+    resolve_running: bool = False,
 ) -> dict[str, Any]:
-    """A copy of checked `metadata` with `record` appended, keeping the last `history` runs.
+    """A copy of checked `metadata` with `record` added, keeping the last `history` runs.
 
-    A record whose id is already there replaces it (the same run counts once). `device`, when
-    given, becomes the metadata's chosen device (as the picker records it). Unknown fields stay.
+    As the JupyterLab driver's ``withRun`` (src/records/metadata.ts): a ``running`` (or
+    ``interrupted``) marker with the record's id takes the record in its place; any other run
+    with its id is dropped and the record appended (the same run counts once, the newer copy
+    last). With `resolve_running`, every other ``running`` marker becomes ``interrupted``.
+    `device`, when given, becomes the metadata's chosen device (as the picker records it).
+    Unknown fields stay.
     """
     if not isinstance(history, int) or isinstance(history, bool) or history < 1:
         raise ValueError("history must be a positive integer")
     validate_record(record)
     updated = copy.deepcopy(dict(metadata))
     updated.setdefault("schema_version", SCHEMA_VERSION)
-    runs = [run for run in updated.get("runs") or [] if run.get("id") != record["id"]]
-    runs.append(copy.deepcopy(dict(record)))
+    runs = list(updated.get("runs") or [])
+    new = copy.deepcopy(dict(record))
+    same = [run.get("id") == new["id"] for run in runs]
+    markers = (RUNNING, INTERRUPTED)
+    at = next((i for i, run in enumerate(runs) if same[i] and run.get("status") in markers), -1)
+    if resolve_running:
+        now = utc_now()
+        runs = [
+            interrupted(run, now) if is_running(run) and not same[i] else run
+            for i, run in enumerate(runs)
+        ]
+    if at >= 0:
+        runs = [new if i == at else run for i, run in enumerate(runs) if i == at or not same[i]]
+    else:
+        runs = [run for i, run in enumerate(runs) if not same[i]] + [new]
     updated["runs"] = runs[-history:]
     if device is not None:
         updated["device"] = validate_device(device)
     return updated
+
+
+# --------------------------------------------------------------------------- running / interrupted
+
+
+def is_running(record: object) -> bool:
+    """Whether `record` is a ``running`` marker: written when a device starts, replaced by
+    that device's final record."""
+    return isinstance(record, Mapping) and record.get("status") == RUNNING
+
+
+def interrupted(record: Mapping[str, Any], finished_at: str) -> dict[str, Any]:
+    """A copy of a ``running`` marker as the ``interrupted`` record it becomes."""
+    updated = copy.deepcopy(dict(record))
+    updated.update(
+        status=INTERRUPTED,
+        finished_at=finished_at,
+        error=contract.INTERRUPTED_ERROR,
+    )
+    return updated
+
+
+def resolve_interrupted(runs: Iterable[Mapping[str, Any]], now: str) -> list[dict[str, Any]]:
+    """`runs` with every ``running`` marker turned into an ``interrupted`` record (finished at
+    `now`, an error saying the run stopped before this device finished): what a marker means
+    once the notebook is opened again and no run is in progress. Other runs are copied."""
+    return [interrupted(run, now) if is_running(run) else copy.deepcopy(dict(run)) for run in runs]

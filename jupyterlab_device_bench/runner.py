@@ -10,28 +10,18 @@ Everything a user types is checked before a kernel starts, and nothing is writte
 fails: devices against the picker's allowlist, parameter names against the assignments of the
 notebook's ``parameters`` cell, values to JSON scalars, the existing ``device_bench`` metadata
 of the input and output notebooks against the schema.
+
+This module is the run itself (plan, one device, the sequence); its parts live by concern:
+``benchmark_notebook`` (the notebook and its parameters), ``execution`` (nbclient, atomic
+writes, interrupts), ``kernel_probe`` (the device probe in a kernel), ``records`` (run
+records) and ``__main__`` (the command line).
 """
 
 from __future__ import annotations
 
-import ast
-import asyncio
-import atexit
-import base64
-import binascii
-import contextlib
-import copy
-import getpass
-import importlib.resources
-import json
 import os
-import re
-import signal
-import socket
-import tempfile
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -39,279 +29,74 @@ from typing import Any, Callable
 import nbformat
 
 from . import records
+from .benchmark_notebook import (
+    BUNDLED,
+    DEVICE_TAG,
+    INJECTED_TAG,
+    MACHINE_TAG,
+    PARAMETERS_TAG,
+    RESULT_MIME,
+    RESULT_TAG,
+    RunnerError,
+    bundled_notebook_text,
+    cell_label,
+    check_params,
+    injected_parameters_source,
+    load_notebook,
+    parameter_defaults,
+    params_from_cli,
+    parse_param_value,
+    prepare_notebook,
+    resolved_device,
+    result_document,
+    tagged,
+)
+from .execution import check_writable, deferred_interrupt, execute_notebook, write_notebook
+from .kernel_probe import PROBE_TIMEOUT, check_kernel, private_words, probe_kernel
 
-RESULT_MIME = "application/vnd.device-bench.result+json"
-PARAMETERS_TAG = "parameters"
-INJECTED_TAG = "injected-parameters"
-DEVICE_TAG = "device-bench-device"
-MACHINE_TAG = "device-bench-machine"
-BUNDLED = "notebooks/mnist_bench.ipynb"
+__all__ = [
+    "BUNDLED",
+    "DEVICE_TAG",
+    "EXIT_CANCELLED",
+    "EXIT_FAILED",
+    "EXIT_NOT_WRITTEN",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "INJECTED_TAG",
+    "MACHINE_TAG",
+    "PARAMETERS_TAG",
+    "PROBE_TIMEOUT",
+    "RESULT_MIME",
+    "RESULT_TAG",
+    "RunOptions",
+    "RunSummary",
+    "RunnerError",
+    "bundled_notebook_text",
+    "cell_label",
+    "check_kernel",
+    "check_params",
+    "check_writable",
+    "describe",
+    "detect_machine_label",
+    "execute_notebook",
+    "injected_parameters_source",
+    "load_notebook",
+    "parameter_defaults",
+    "params_from_cli",
+    "parse_param_value",
+    "plan",
+    "prepare_notebook",
+    "private_words",
+    "probe_kernel",
+    "resolved_device",
+    "result_document",
+    "run",
+    "run_device",
+    "tagged",
+    "write_notebook",
+]
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_WRITTEN, EXIT_CANCELLED = 0, 1, 2, 3, 130
-#: Seconds the probe cell may run in its kernel (the extension's default probe timeout).
-PROBE_TIMEOUT = 60
-
-# What the notebook's machine cell prints: "device: cuda:0 (NVIDIA H100), torch 2.13.0".
-_DEVICE_LINE = re.compile(r"^device: (\S+) \((.*)\), torch \S+$", re.MULTILINE)
-
-
-class RunnerError(Exception):
-    """Something refused before any kernel started; nothing was written."""
-
-
-# --------------------------------------------------------------------------- the notebook
-
-
-def bundled_notebook_text() -> str:
-    """The bundled benchmark notebook: inside an installed wheel, or from a source checkout."""
-    try:
-        resource = importlib.resources.files("jupyterlab_device_bench").joinpath(BUNDLED)
-        if resource.is_file():
-            return resource.read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    checkout = Path(__file__).resolve().parents[1] / BUNDLED
-    if checkout.is_file():
-        return checkout.read_text(encoding="utf-8")
-    raise RunnerError(
-        "the bundled benchmark notebook is missing from this installation; pass --notebook"
-    )
-
-
-def load_notebook(path: Path | None) -> nbformat.NotebookNode:
-    try:
-        if path is None:
-            return nbformat.reads(bundled_notebook_text(), as_version=4)
-        return nbformat.read(os.fspath(path), as_version=4)
-    except RunnerError:
-        raise
-    except (OSError, ValueError) as exc:  # ValueError: not JSON / not a notebook
-        raise RunnerError(f"cannot read the notebook {path}: {exc}") from exc
-
-
-def _tags(cell: Mapping[str, Any]) -> list[str]:
-    tags = cell.get("metadata", {}).get("tags", [])
-    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
-
-
-def tagged(nb: nbformat.NotebookNode, tag: str) -> list[int]:
-    """Indexes of the cells carrying `tag`."""
-    return [index for index, cell in enumerate(nb.cells) if tag in _tags(cell)]
-
-
-def parameter_defaults(nb: nbformat.NotebookNode) -> dict[str, Any]:
-    """{name: default} of every assignment in the ``parameters`` cell (the allowlist).
-
-    A default that is not a literal is given as None; only the names matter for the allowlist.
-    """
-    found = tagged(nb, PARAMETERS_TAG)
-    if len(found) != 1:
-        raise RunnerError(
-            f"the notebook must have exactly one cell tagged {PARAMETERS_TAG!r} "
-            f"(it has {len(found)})"
-        )
-    cell = nb.cells[found[0]]
-    try:
-        tree = ast.parse(cell.source)
-    except SyntaxError as exc:
-        raise RunnerError(f"the parameters cell is not valid Python: {exc.msg}") from exc
-    defaults: dict[str, Any] = {}
-    for node in tree.body:
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets = [node.target]
-        for target in targets:
-            names = target.elts if isinstance(target, ast.Tuple) else [target]
-            for name in names:
-                if isinstance(name, ast.Name):
-                    try:
-                        defaults[name.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        defaults[name.id] = None
-    return defaults
-
-
-def parse_param_value(text: str) -> Any:
-    """A command-line value: a JSON literal when it parses (``1``, ``0.02``, ``true``, ``null``,
-    ``"text"``), Python's ``True`` / ``False`` / ``None`` too, otherwise the string itself."""
-    python_names = {"True": True, "False": False, "None": None}
-    if text in python_names:
-        return python_names[text]
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def check_params(nb: nbformat.NotebookNode, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters, refused unless every name is a parameter of the notebook and every value
-    a JSON scalar (str, int, finite float, bool, None)."""
-    allowed = parameter_defaults(nb)
-    checked = {}
-    for name, value in params.items():
-        if not isinstance(name, str) or name not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise RunnerError(
-                f"unknown parameter {str(name)[:40]!r}: the notebook's parameters are {known}"
-            )
-        if not records.is_json_scalar(value):
-            raise RunnerError(
-                f"parameter {name!r} must be a string, number, true/false or null, "
-                f"not {type(value).__name__} ({str(value)[:40]})"
-            )
-        checked[name] = value
-    return checked
-
-
-def _new_code_cell(nb: nbformat.NotebookNode, source: str, tag: str) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["tags"] = [tag]
-    if (nb.nbformat, nb.nbformat_minor) < (4, 5):
-        cell.pop("id", None)  # cell ids exist from nbformat 4.5 on
-    return cell
-
-
-def injected_parameters_source(params: Mapping[str, Any]) -> str:
-    """Papermill's ``# Parameters`` cell; values are validated scalars written with repr()."""
-    lines = ["# Parameters"]
-    for name, value in params.items():
-        if not name.isidentifier() or not records.is_json_scalar(value):
-            raise RunnerError(f"refusing to write parameter {name!r}")
-        lines.append(f"{name} = {value!r}")
-    return "\n".join(lines) + "\n"
-
-
-def prepare_notebook(
-    nb: nbformat.NotebookNode, device: str, params: Mapping[str, Any], label: str = ""
-) -> nbformat.NotebookNode:
-    """A copy of `nb` to run on `device`: outputs cleared, papermill-style parameters injected
-    after the ``parameters`` cell (replacing any earlier injection), the device cell set."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    for index in reversed(tagged(nb, INJECTED_TAG)):
-        del nb.cells[index]
-    parameters = tagged(nb, PARAMETERS_TAG)[0]
-    if params:
-        cell = _new_code_cell(nb, injected_parameters_source(params), INJECTED_TAG)
-        nb.cells.insert(parameters + 1, cell)
-    source = records.device_cell_source(device, label)
-    found = tagged(nb, DEVICE_TAG)
-    if found:
-        nb.cells[found[0]].source = source
-    else:
-        after = max([parameters, *tagged(nb, INJECTED_TAG)])
-        nb.cells.insert(after + 1, _new_code_cell(nb, source, DEVICE_TAG))
-    return nb
-
-
-def result_document(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
-    """The result the last code cell displayed, or None."""
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    if not code:
-        return None
-    found = [
-        output["data"][RESULT_MIME]
-        for output in code[-1].get("outputs", [])
-        if RESULT_MIME in output.get("data", {})
-    ]
-    return dict(found[-1]) if found and isinstance(found[-1], Mapping) else None
-
-
-def resolved_device(nb: nbformat.NotebookNode) -> tuple[str | None, str | None]:
-    """(device, device name) as the machine cell printed them, or (None, None)."""
-    machine = tagged(nb, MACHINE_TAG)
-    cells = [nb.cells[i] for i in machine] if machine else nb.cells
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                match = _DEVICE_LINE.search(output.get("text", ""))
-                if match and records.RECORD_DEVICE_PATTERN.match(match.group(1)):
-                    return match.group(1), match.group(2) or None
-    return None, None
-
-
-def cell_label(nb: nbformat.NotebookNode, index: int | None) -> str:
-    if index is None or not 0 <= index < len(nb.cells):
-        return "kernel start-up"
-    tags = _tags(nb.cells[index])
-    return f"cell {tags[0]}" if tags else f"cell {index + 1}"
-
-
-# --------------------------------------------------------------------------- machine facts
-
-
-def private_words() -> list[str]:
-    """Host and user names, scrubbed from error messages."""
-    words = []
-    for get in (socket.gethostname, getpass.getuser, lambda: Path.home().name):
-        try:
-            value = get()
-        except Exception:
-            continue
-        if value:
-            words += [value, value.split(".")[0]]
-    return words
-
-
-def probe_expression(source: str) -> str:
-    """The probe expression exactly as the extension builds it (src/kernel/service.ts)."""
-    return (
-        "(lambda g: (__import__('builtins').exec("
-        + repr(source)
-        + ", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
-    )
-
-
-def _decode_probe(text: str) -> dict[str, Any]:
-    """The probe document from the base64 line the probe cell printed, checked as
-    ``decodeProbeResult`` (src/kernel/service.ts) checks it; ValueError otherwise."""
-    from . import probe
-
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines or not re.fullmatch(r"[A-Za-z0-9+/=]+", lines[-1]):
-        raise ValueError("the kernel answered the probe with an unexpected value")
-    try:
-        report = json.loads(base64.b64decode(lines[-1], validate=True).decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError("the kernel answered the probe with an unexpected value") from exc
-    if (
-        not isinstance(report, dict)
-        or report.get("schema_version") != probe.SCHEMA_VERSION
-        or not isinstance(report.get("devices"), list)
-        or not isinstance(report.get("diagnostics"), list)
-        or not isinstance(report.get("torch"), dict)
-    ):
-        raise ValueError("the kernel answered the probe with an unexpected document")
-    return report
-
-
-def probe_kernel(kernel_name: str, cwd: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """Run the device probe (probe.py) in a fresh kernel of `kernel_name`, as the extension
-    probes the notebook's kernel: (probe document, None), or (None, why not).
-
-    The kernel is shut down afterwards; a KeyboardInterrupt is passed on.
-    """
-    source = importlib.resources.files("jupyterlab_device_bench").joinpath("probe.py")
-    cell = nbformat.v4.new_code_cell(f"print({probe_expression(source.read_text('utf-8'))})")
-    nb = nbformat.v4.new_notebook(cells=[cell])
-    state: dict[str, Any] = {"cell": None}
-    try:
-        execute_notebook(nb, kernel_name, PROBE_TIMEOUT, cwd, state)
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {str(exc).strip()[:300]}"
-    printed = "".join(
-        output.get("text", "")
-        for output in nb.cells[0].get("outputs", [])
-        if output.get("output_type") == "stream" and output.get("name") == "stdout"
-    )
-    try:
-        return _decode_probe(printed), None
-    except ValueError as exc:
-        return None, str(exc)
 
 
 def detect_machine_label(
@@ -324,158 +109,6 @@ def detect_machine_label(
     if problem and progress is not None:
         progress(f"the device probe failed ({problem}); machine label: unknown machine")
     return records.default_machine_label(report)
-
-
-def check_kernel(name: str) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel as exc:
-        raise RunnerError(
-            f"no Jupyter kernel named {name!r} (see `jupyter kernelspec list`; pass --kernel)"
-        ) from exc
-
-
-# --------------------------------------------------------------------------- execution
-
-
-class _Execution(threading.Thread):
-    """nbclient in its own thread and event loop, so that Ctrl-C reaches the runner as a
-    KeyboardInterrupt (nbclient's own SIGINT handler only works in the main thread, where it
-    would kill the kernel and let execution carry on) and the kernel is shut down cleanly."""
-
-    def __init__(self, client: Any) -> None:
-        super().__init__(name="device-bench-nbclient", daemon=True)
-        self.client = client
-        self.error: BaseException | None = None
-        self.current: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[Any] | None = None
-        self._started = threading.Event()
-        # Waited on instead of Thread.join: a KeyboardInterrupt that lands inside join() marks
-        # a still running thread as stopped (CPython gh-90882), and later joins return at once.
-        self.done = threading.Event()
-        client.on_cell_start = self._on_cell_start
-
-    def _on_cell_start(self, cell: Any, cell_index: int) -> None:
-        self.current = cell_index
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
-        self._started.set()
-        try:
-            await self.client.async_execute()
-        except BaseException:
-            # Cancelled while the kernel was starting, nbclient's own clean-up does not run yet.
-            if getattr(self.client, "km", None) is not None:
-                atexit.unregister(self.client._cleanup_kernel)
-                with contextlib.suppress(Exception):
-                    await self.client._async_cleanup_kernel()
-            raise
-
-    def run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # handed to the main thread
-            self.error = exc
-        finally:
-            self._started.set()
-            self.done.set()
-
-    def cancel(self) -> None:
-        self.client.shutdown_kernel = "immediate"
-        self._started.wait(10)
-        if self._loop is not None and self._task is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has already finished
-                self._loop.call_soon_threadsafe(self._task.cancel)
-
-
-def execute_notebook(
-    nb: nbformat.NotebookNode,
-    kernel_name: str,
-    timeout: int | None,
-    cwd: Path,
-    state: dict[str, Any],
-) -> None:
-    """Run `nb` in place in a fresh kernel. Raises what nbclient raises, or KeyboardInterrupt.
-
-    `state["cell"]` tells which cell was running when it stopped.
-    """
-    from nbclient import NotebookClient
-
-    client = NotebookClient(
-        nb,
-        kernel_name=kernel_name,
-        timeout=timeout,
-        resources={"metadata": {"path": os.fspath(cwd)}},
-    )
-    worker = _Execution(client)
-    worker.start()
-    try:
-        while not worker.done.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        worker.cancel()
-        with contextlib.suppress(KeyboardInterrupt):
-            worker.done.wait(30)
-        raise
-    finally:
-        state["cell"] = worker.current
-    if worker.error is not None:
-        raise worker.error
-
-
-_DEFERRING: list[list[bool]] = []  # the pending lists of the active deferrals, outermost first
-
-
-@contextlib.contextmanager
-def _deferred_interrupt(raise_after: bool = True) -> Iterator[list[bool]]:
-    """Hold Ctrl-C (and SIGTERM) back while a notebook or a record is made and written.
-
-    The yielded list is non-empty once an interrupt came in. It is raised as KeyboardInterrupt
-    afterwards, unless `raise_after` is false (the caller reads the list). Nested inside
-    another deferral, it leaves the interrupt to the outer one.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield []
-        return
-    if _DEFERRING:
-        yield _DEFERRING[-1]
-        return
-    pending: list[bool] = []
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, lambda *_: pending.append(True))
-    _DEFERRING.append(pending)
-    try:
-        yield pending
-    finally:
-        _DEFERRING.pop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if pending and raise_after:
-        raise KeyboardInterrupt
-
-
-def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write `nb` to `path` atomically (a temporary file beside it, then a rename).
-
-    Raises OSError when it cannot (read-only or vanished folder, disk full); `path` is then
-    as it was.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with _deferred_interrupt():
-            nbformat.write(nb, os.fspath(tmp))
-            os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):  # gone, or never made (the folder went away)
-            tmp.unlink()
-
-
-# --------------------------------------------------------------------------- the runner
 
 
 @dataclass
@@ -532,23 +165,6 @@ class _Plan:
     timeout: int | None
     history: int
     cwd: Path
-
-
-def check_writable(output: Path) -> None:
-    """Refuse (RunnerError) unless a file can be created beside `output`: the atomic write
-    puts a temporary file there. The test file is removed at once."""
-    try:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{output.name}.", suffix=".check", dir=output.parent
-        )
-    except OSError as exc:
-        raise RunnerError(
-            f"cannot write the output notebook {output}: its folder is not writable "
-            f"({exc.strerror or exc})"
-        ) from exc
-    os.close(handle)
-    with contextlib.suppress(OSError):
-        os.unlink(name)
 
 
 def plan(options: RunOptions) -> _Plan:
@@ -645,7 +261,7 @@ def run_device(
         )
     except Exception as exc:
         failure = _failure_text(exc, cell_label(nb, state["cell"]), p.timeout)
-    with _deferred_interrupt(raise_after=False) as pending:
+    with deferred_interrupt(raise_after=False) as pending:
         finished_at = records.utc_now()
         record = _make_record(p, nb, device, words, failure, cancelled, started_at, finished_at)
     return nb, record, cancelled or bool(pending)
@@ -758,7 +374,7 @@ def run(
                 nb, record, cancelled = run_device(p, device, words)
             except KeyboardInterrupt:  # outside the kernel run (starting, preparing)
                 cancelled = True
-                with _deferred_interrupt(raise_after=False):
+                with deferred_interrupt(raise_after=False):
                     nb = prepare_notebook(p.notebook, device, p.params)
                     record = records.record_from_error(
                         "cancelled",
@@ -770,7 +386,7 @@ def run(
                         started_at=started_at,
                         finished_at=records.utc_now(),
                     )
-            with _deferred_interrupt(raise_after=False) as pending:
+            with deferred_interrupt(raise_after=False) as pending:
                 metadata = records.append_run(metadata, record, p.history, device=device)
                 nb.metadata[records.METADATA_KEY] = metadata
                 summary.records.append(record)
@@ -788,40 +404,3 @@ def run(
     except KeyboardInterrupt:  # reporting a finished device, or between devices
         summary.cancelled = True
     return summary
-
-
-def summary_line(summary: RunSummary) -> str:
-    counts = {status: 0 for status in ("ok", "failed", "cancelled")}
-    for record in summary.records:
-        counts[record["status"]] += 1
-    parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status == "ok")
-    kept = f"metadata.device_bench.runs: {summary.runs_kept} kept"
-    if summary.write_error is not None:
-        written = (
-            f"{summary.output} holds the first {summary.written} ({kept})"
-            if summary.written
-            else f"{summary.output} was not written"
-        )
-        where = f"{written}; {len(summary.unwritten)} NOT written ({summary.write_error})"
-    elif summary.records:
-        where = f"wrote {summary.output} ({kept})"
-    else:
-        where = "nothing written"
-    stopped = "; stopped early" if summary.cancelled or summary.write_error else ""
-    return f"{len(summary.records)} run(s): {parts}{stopped}; {where}"
-
-
-def params_from_cli(pairs: Sequence[str], profile: str | None = None) -> dict[str, Any]:
-    """``NAME=VALUE`` strings (a later one wins) and ``--profile`` as one parameter dict."""
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise RunnerError(f"--param wants NAME=VALUE, not {pair[:40]!r}")
-        params[name] = parse_param_value(text)
-    if profile is not None:
-        if "profile" in params and params["profile"] != profile:
-            raise RunnerError("give the profile once: --profile or --param profile=...")
-        params["profile"] = profile
-    return params

@@ -19,10 +19,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .contract import INTERRUPTED, RUNNING
 from .records import METADATA_KEY, SCHEMA_VERSION
 
 #: Statuses of a record that its device's final record replaces.
-OPEN_STATUSES = frozenset({"running", "interrupted"})
+OPEN_STATUSES = frozenset({RUNNING, INTERRUPTED})
 
 
 def _runs(metadata: object) -> list[dict[str, Any]] | None:

@@ -78,6 +78,7 @@ def check_contents(wheel: Path) -> None:
         "jupyterlab_device_bench/probe.py",
         "jupyterlab_device_bench/doctor.py",
         "jupyterlab_device_bench/install_facts.json",
+        "jupyterlab_device_bench/contract.json",
         "jupyterlab_device_bench/schemas/install_facts.schema.json",
         # The extension's own translations, found through the jupyterlab.locale entry point.
         "jupyterlab_device_bench/locale/zh_CN/LC_MESSAGES/jupyterlab_device_bench.json",

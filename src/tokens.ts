@@ -1,14 +1,16 @@
 /**
  * Tokens that join the extension's plugins, one per concern
- * (kernel probe → panel → notebook device cell).
+ * (kernel probe → panel → notebook device cell), and the interfaces behind
+ * them. Types only (besides the tokens and command ids): no implementation
+ * is imported here (scripts/check-imports.mjs keeps it so).
  */
+import type { ISessionContext } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import type { Widget } from '@lumino/widgets';
 import type { IProbeReport } from './kernel/types';
-import type { DevicePanelModel } from './panel/model';
 
 export type { IProbeReport } from './kernel/types';
 
@@ -28,16 +30,6 @@ export namespace CommandIDs {
   export const insertFixCell = 'device-bench:insert-fix-cell';
   export const restartAndCheck = 'device-bench:restart-and-check';
 }
-
-/**
- * The name of the notebook metadata key owned by the extension.
- */
-export const METADATA_KEY = 'device_bench';
-
-/**
- * The tag that marks the device-selection cell.
- */
-export const DEVICE_CELL_TAG = 'device-bench-device';
 
 /**
  * The translation domain of the extension.
@@ -110,6 +102,42 @@ export const IDeviceProbe = new Token<IDeviceProbe>(
 );
 
 /**
+ * What the device panel shows.
+ */
+export type PanelState =
+  | 'no-kernel'
+  | 'starting'
+  | 'waiting'
+  | 'probing'
+  | 'not-python'
+  | 'no-torch'
+  | 'ready'
+  | 'error';
+
+/**
+ * The probe state of the kernel the device panel follows (what other
+ * plugins may read of it).
+ */
+export interface IDevicePanelModel {
+  /**
+   * The followed kernel's session, or null.
+   */
+  readonly session: ISessionContext | null;
+  /**
+   * What the panel shows.
+   */
+  readonly state: PanelState;
+  /**
+   * The followed kernel's probe document, when there is one.
+   */
+  readonly report: IProbeReport | null;
+  /**
+   * Emitted whenever any of the above changes.
+   */
+  readonly stateChanged: ISignal<unknown, void>;
+}
+
+/**
  * The device panel in the left sidebar: the followed kernel's devices, and
  * room for more sections (the benchmark adds one).
  */
@@ -117,7 +145,7 @@ export interface IDevicePanel {
   /**
    * The probe state of the followed kernel.
    */
-  readonly model: DevicePanelModel;
+  readonly model: IDevicePanelModel;
   /**
    * Add a section below the device list; sections are ordered by `rank`
    * (lowest first; default 500), then by when they were added.

@@ -14,9 +14,6 @@ import pytest
 
 from jupyterlab_device_bench import records, runner
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEVICE_CELL_TS = REPO_ROOT / "src" / "notebook" / "deviceCell.ts"
-
 
 def sample_result(device: str = "cpu", **changes) -> dict:
     """A result document as the notebook's last cell displays it (valid per result.schema)."""
@@ -131,11 +128,9 @@ def test_allowlist_refuses(device):
         records.validate_device(device)
 
 
-def test_allowlist_is_the_pickers():
-    """The same regular expression as src/notebook/deviceCell.ts (and the metadata schema)."""
-    ts = DEVICE_CELL_TS.read_text(encoding="utf-8")
-    literal = re.search(r"DEVICE_PATTERN =\s*/(.+)/;", ts).group(1)
-    assert literal == records.DEVICE_PATTERN.pattern
+def test_allowlist_is_the_schemas():
+    """The contract's allowlists (which the device picker's are generated from) are the
+    metadata schema's patterns."""
     schema = records.load_schema()
     assert schema["properties"]["device"]["pattern"] == records.DEVICE_PATTERN.pattern
     assert (
@@ -162,11 +157,7 @@ def test_device_cell_matches_the_picker():
         "# Device chosen with jupyterlab-device-bench: Apple M2 import os os.system( x ) (mps)"
     )
     assert len(evil.splitlines()) == 4
-    # The TypeScript builds the same lines.
-    ts = DEVICE_CELL_TS.read_text(encoding="utf-8")
-    assert "`# Device chosen with jupyterlab-device-bench: ${comment}`" in ts
-    assert '`device = torch.device("${valid}")`' in ts
-    assert "/[^A-Za-z0-9 .,_()@+/-]+/g" in ts
+    # The TypeScript builds the same text from the same templates: tests/golden/device_cells.json.
 
 
 def test_auto_cell_is_the_committed_cell():
@@ -376,10 +367,11 @@ def test_append_keeps_unknown_fields_and_caps_history():
 # --- machine label and parameters ----------------------------------------------------------
 
 
-# The label src/benchmark/record.ts's defaultMachineLabel() gives for each probe document:
+# The label src/records/record.ts's defaultMachineLabel() gives for each probe document:
 # [cpu.model ?? 'CPU', ...names of available non-CPU devices, each once].join(' + '), sliced
 # to 200 UTF-16 units; no document gives 'unknown machine'. The first case is the fixture of
-# record.spec.ts ("derives the machine label from CPU and GPU names only").
+# record.spec.ts ("derives the machine label from CPU and GPU names only"); the same cases are
+# in tests/golden/machine_labels.json, which jest checks too.
 TS_LABEL_CASES = [
     (
         {
@@ -562,5 +554,51 @@ def test_is_json_scalar(value, ok):
     ],
 )
 def test_scrub_reduces_paths_like_the_jupyterlab_driver(message, expected):
-    # The same cases as src/benchmark/__tests__/record.spec.ts ("reduces paths to base names").
+    # The same cases as src/records/__tests__/record.spec.ts ("reduces paths to base names")
+    # and tests/golden/scrub.json.
     assert records.scrub(message) == expected
+
+
+# --- running / interrupted -----------------------------------------------------------------
+
+
+def running_marker(run_id: str, **changes) -> dict:
+    fields = {key: None for key in records.RESULT_FIELDS}
+    return ok_record(id=run_id, status="running", error=None, **{**fields, **changes})
+
+
+def test_running_statuses_are_valid_and_markers_are_replaced_in_place():
+    marker = running_marker("m")
+    records.validate_record(marker)
+    assert records.is_running(marker) and not records.is_running(ok_record())
+    assert not records.is_running(None) and not records.is_running("running")
+    metadata = records.check_metadata({"schema_version": 1, "runs": [marker, ok_record(id="x")]})
+    final = ok_record(id="m")
+    assert [run["id"] for run in records.append_run(metadata, final)["runs"]] == ["m", "x"]
+    assert records.append_run(metadata, final)["runs"][0] == final
+
+
+def test_append_run_resolves_markers_left_behind_when_asked():
+    older, marker = running_marker("dev-0"), running_marker("dev-2")
+    metadata = records.check_metadata({"runs": [older, ok_record(id="dev-1")]})
+    updated = records.append_run(metadata, marker, resolve_running=True)
+    assert [(run["id"], run["status"]) for run in updated["runs"]] == [
+        ("dev-0", "interrupted"),
+        ("dev-1", "ok"),
+        ("dev-2", "running"),
+    ]
+    assert updated["runs"][0]["error"] == records.contract.INTERRUPTED_ERROR
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated["runs"][0]["finished_at"])
+    # Without asking, a marker left behind stays as it is.
+    assert records.append_run(metadata, ok_record(id="new"))["runs"][0]["status"] == "running"
+
+
+def test_resolve_interrupted_copies_and_keeps_other_runs():
+    runs = [ok_record(id="a"), running_marker("b")]
+    resolved = records.resolve_interrupted(runs, "2026-12-02T01:00:00Z")
+    assert resolved[0] == runs[0] and resolved[0] is not runs[0]
+    assert resolved[1]["status"] == "interrupted" and runs[1]["status"] == "running"
+    assert resolved[1]["finished_at"] == "2026-12-02T01:00:00Z"
+    assert "before this device ended" in resolved[1]["error"]
+    for run in resolved:
+        records.validate_record(run)

@@ -177,9 +177,10 @@ def test_same_device_twice_keeps_everything(cli, tmp_path):
     parameters = runner.tagged(nb, "parameters")[0]
     injected = nb.cells[parameters + 1]
     assert injected.metadata.tags == ["injected-parameters"]
-    assert injected.source.splitlines()[0] == "# Parameters"
-    assert f"data_dir = {os.fspath(DATA)!r}" in injected.source
-    assert "profile = 'quick'" in injected.source and "split_from_test = True" in injected.source
+    # The contract's injected-parameters cell, as the JupyterLab driver writes it.
+    assert injected.source.splitlines()[0] == "# Parameters injected by jupyterlab-device-bench"
+    assert f"data_dir = {json.dumps(os.fspath(DATA))}" in injected.source
+    assert 'profile = "quick"' in injected.source and "split_from_test = True" in injected.source
     device_cell = nb.cells[runner.tagged(nb, runner.DEVICE_TAG)[0]]
     assert device_cell.source == records.device_cell_source("cpu", runs[-1]["device_name"])
     assert runner.result_document(nb)["device"] == "cpu"
@@ -683,7 +684,9 @@ def test_prepare_notebook_cells():
     second = runner.prepare_notebook(first, "mps", {"epochs": 2, "profile": "quick"})
     parameters = runner.tagged(second, "parameters")[0]
     assert runner.tagged(second, "injected-parameters") == [parameters + 1]
-    assert second.cells[parameters + 1].source == "# Parameters\nepochs = 2\nprofile = 'quick'\n"
+    assert second.cells[parameters + 1].source == (
+        '# Parameters injected by jupyterlab-device-bench\nepochs = 2\nprofile = "quick"'
+    )
     assert runner.tagged(second, runner.DEVICE_TAG) == [parameters + 3]  # after the markdown
     assert second.cells[parameters + 3].source == records.device_cell_source("mps")
     assert second.cells[-1].outputs == [] and len(second.cells) == len(nb.cells) + 1

@@ -21,8 +21,8 @@ import {
   RecordNotSavedError
 } from '../benchmark/driver';
 import { findTaggedCell } from '../notebook/deviceCell';
-import { readDeviceBench } from '../report/validate';
-import { METADATA_KEY } from '../tokens';
+import { readDeviceBench } from '../records/validate';
+import { METADATA_KEY } from '../common/contract';
 import {
   closeNotebook,
   NOTEBOOK,

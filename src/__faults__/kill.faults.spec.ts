@@ -19,7 +19,7 @@ import type { PartialJSONObject } from '@lumino/coreutils';
 import { execFileSync } from 'node:child_process';
 import { BenchmarkDriver } from '../benchmark/driver';
 import { findTaggedCell } from '../notebook/deviceCell';
-import { readDeviceBench } from '../report/validate';
+import { readDeviceBench } from '../records/validate';
 import {
   closeNotebook,
   openNotebook,

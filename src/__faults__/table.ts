@@ -6,7 +6,7 @@ import type { ServiceManager } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readDeviceBench } from '../report/validate';
+import { readDeviceBench } from '../records/validate';
 import { savedMetadata } from '../__tests__/notebook';
 
 /**

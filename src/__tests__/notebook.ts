@@ -15,7 +15,7 @@ import type { ServiceManager } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { METADATA_KEY } from '../tokens';
+import { METADATA_KEY } from '../common/contract';
 import { KERNEL } from './server';
 
 /**

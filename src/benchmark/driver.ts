@@ -16,32 +16,32 @@ import { Signal } from '@lumino/signaling';
 import { waitUntil, withTimeout } from '../common/timeout';
 import {
   findTaggedCell,
-  MalformedMetadataError,
   setDeviceCell,
   validateDevice
 } from '../notebook/deviceCell';
 import {
-  appendRun,
-  checkAppendable,
-  DEFAULT_HISTORY,
-  withRun
-} from '../notebook/metadata';
-import {
   type ParameterValue,
   setParametersCell
 } from '../notebook/parametersCell';
-import { METADATA_KEY } from '../tokens';
 import {
+  METADATA_KEY,
+  PROGRESS_MIME,
+  RESULT_CELL_TAG,
+  RESULT_MIME
+} from '../common/contract';
+import {
+  appendRun,
+  checkAppendable,
+  DEFAULT_HISTORY,
   failedRecord,
   type IRunContext,
+  MalformedMetadataError,
   newRunId,
   okRecord,
-  PROGRESS_MIME,
   recordParams,
-  RESULT_CELL_TAG,
-  RESULT_MIME,
-  runningRecord
-} from './record';
+  runningRecord,
+  withRun
+} from '../records';
 
 /**
  * The profiles the bundled notebook defines.

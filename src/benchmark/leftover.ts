@@ -9,10 +9,9 @@
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { KernelAPI } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
-import { readMetadata } from '../notebook/deviceCell';
-import { interruptedRecord } from '../notebook/metadata';
 import { waitUntil } from '../common/timeout';
-import { METADATA_KEY } from '../tokens';
+import { METADATA_KEY } from '../common/contract';
+import { interruptedRecord, readMetadata } from '../records';
 
 /**
  * The `running` records of a notebook's `device_bench` metadata.

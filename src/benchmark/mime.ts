@@ -9,10 +9,10 @@ import {
   type TranslationBundle
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import { displayText } from '../report/escape';
-import { formatAccuracy, formatRate, formatSeconds } from '../report/format';
+import { PROGRESS_MIME, RESULT_MIME } from '../common/contract';
+import { displayText } from '../common/escape';
+import { formatAccuracy, formatRate, formatSeconds } from '../common/format';
 import { TRANSLATION_DOMAIN } from '../tokens';
-import { PROGRESS_MIME, RESULT_MIME } from './record';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,

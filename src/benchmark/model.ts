@@ -4,9 +4,9 @@
  */
 import { VDomModel } from '@jupyterlab/apputils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import { findTaggedCell, PARAMETERS_TAG } from '../notebook/deviceCell';
+import { PARAMETERS_TAG, RESULT_CELL_TAG } from '../common/contract';
+import { findTaggedCell } from '../notebook/deviceCell';
 import type { BenchmarkDriver, IDriverEvent, IProgress } from './driver';
-import { RESULT_CELL_TAG } from './record';
 
 /**
  * One device's line in the progress list.

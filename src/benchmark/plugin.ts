@@ -19,7 +19,7 @@ import type {
   ReadonlyPartialJSONObject
 } from '@lumino/coreutils';
 import { chipIcon } from '../icons';
-import { BENCHMARK_NOTEBOOK } from '../kernel/_generated/sources';
+import { BENCHMARK_NOTEBOOK } from './_generated/notebook';
 import type { IProbeDevice } from '../kernel/types';
 import { followSettings } from '../settings';
 import type { ParameterValue } from '../notebook/parametersCell';
@@ -39,7 +39,7 @@ import {
 import { checkLeftovers, type ILeftoverNotice, isBusy } from './leftover';
 import { progressRendererFactory, resultRendererFactory } from './mime';
 import { BenchmarkModel, isBenchmarkNotebook } from './model';
-import { defaultMachineLabel } from './record';
+import { defaultMachineLabel } from '../records';
 import { BenchmarkView } from './view';
 
 /**

@@ -6,7 +6,7 @@
 import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { displayText } from '../report/escape';
+import { displayText } from '../common/escape';
 import type { IProbeDevice } from '../kernel/types';
 import { PROFILES } from './driver';
 import type { BenchmarkModel, IDeviceProgress } from './model';

@@ -9,6 +9,7 @@
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
+import { CONTRACT, fillTemplate } from '../common/contract';
 import { withTimeout } from '../common/timeout';
 import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
 import {
@@ -54,14 +55,16 @@ export function probeExpression(
     (source === undefined
       ? { source: DOCTOR_SOURCE, facts: INSTALL_FACTS }
       : null);
+  const probe = CONTRACT.probe;
   const args = useDoctor
-    ? JSON.stringify(useDoctor.source) + ', ' + JSON.stringify(useDoctor.facts)
+    ? [useDoctor.source, useDoctor.facts]
+        .map(text => JSON.stringify(text))
+        .join(probe.args_separator)
     : '';
-  return (
-    "(lambda g: (__import__('builtins').exec(" +
-    JSON.stringify(source ?? PROBE_SOURCE) +
-    `, g), g['device_bench_probe_b64'](${args}))[1])({'__name__': '__device_bench_probe__'})`
-  );
+  return fillTemplate(probe.expression, {
+    source: JSON.stringify(source ?? PROBE_SOURCE),
+    args
+  });
 }
 
 /**

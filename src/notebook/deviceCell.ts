@@ -4,25 +4,22 @@
  */
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type { INotebookModel } from '@jupyterlab/notebook';
-import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { DEVICE_CELL_TAG, METADATA_KEY } from '../tokens';
+import {
+  CONTRACT,
+  DEVICE_CELL_TAG,
+  DEVICE_PATTERN,
+  fillTemplate,
+  INJECTED_PARAMETERS_TAG,
+  METADATA_KEY,
+  PARAMETERS_TAG
+} from '../common/contract';
+import { readMetadata } from '../records/metadata';
 
-/**
- * The devices a cell may name: `auto`, `cpu`, `mps`, `cuda`, `cuda:N`,
- * `xpu`, `xpu:N` (N up to three digits, no leading zeros).
- */
-export const DEVICE_PATTERN =
-  /^(auto|cpu|mps|(cuda|xpu)(:(0|[1-9][0-9]{0,2}))?)$/;
+export { DEVICE_PATTERN, INJECTED_PARAMETERS_TAG, PARAMETERS_TAG };
 
-/**
- * The tag papermill gives the parameters cell.
- */
-export const PARAMETERS_TAG = 'parameters';
-
-/**
- * The tag papermill gives the cell it injects after the parameters cell.
- */
-export const INJECTED_PARAMETERS_TAG = 'injected-parameters';
+const CELL = CONTRACT.device_cell;
+const LABEL_DISALLOWED = new RegExp(CELL.label_disallowed, 'g');
+const LABEL_SPACES = new RegExp(CELL.label_spaces, 'g');
 
 /**
  * A device refused by the allowlist.
@@ -33,18 +30,6 @@ export class InvalidDeviceError extends Error {
       `"${String(device).slice(0, 40)}" is not a device this extension can select: use auto, cpu, mps, cuda, cuda:N, xpu or xpu:N.`
     );
     this.name = 'InvalidDeviceError';
-  }
-}
-
-/**
- * Metadata that cannot be updated without losing what is there.
- */
-export class MalformedMetadataError extends Error {
-  constructor(problem = 'is not an object') {
-    super(
-      `The notebook's "${METADATA_KEY}" metadata ${problem}; fix or remove it first (nothing was changed).`
-    );
-    this.name = 'MalformedMetadataError';
   }
 }
 
@@ -63,16 +48,16 @@ export function sanitizeLabel(label: unknown): string {
   if (typeof label !== 'string') {
     return '';
   }
-  return label
-    .replace(/[^A-Za-z0-9 .,_()@+/-]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 80)
-    .trim();
+  const text = label
+    .replace(LABEL_DISALLOWED, ' ')
+    .replace(LABEL_SPACES, ' ')
+    .replace(/^ +| +$/g, '');
+  return text.slice(0, CELL.label_max).replace(/^ +| +$/g, '');
 }
 
 /**
- * The code of the device cell for a validated device.
+ * The code of the device cell for a validated device (the contract's
+ * device_cell templates, as the headless runner writes it).
  *
  * @throws InvalidDeviceError when the device is not in the allowlist.
  */
@@ -81,27 +66,18 @@ export function deviceCellSource(device: string, label = ''): string {
   if (!valid) {
     throw new InvalidDeviceError(device);
   }
-  const name = sanitizeLabel(label);
   if (valid === 'auto') {
-    return [
-      '# Device chosen with jupyterlab-device-bench: auto (CUDA, then MPS, then CPU)',
-      'import torch',
-      '',
-      'if torch.cuda.is_available():',
-      '    device = torch.device("cuda")',
-      'elif torch.backends.mps.is_available():',
-      '    device = torch.device("mps")',
-      'else:',
-      '    device = torch.device("cpu")'
-    ].join('\n');
+    return CELL.auto.join('\n');
   }
-  const comment = name ? `${name} (${valid})` : valid;
-  return [
-    `# Device chosen with jupyterlab-device-bench: ${comment}`,
-    'import torch',
-    '',
-    `device = torch.device("${valid}")`
-  ].join('\n');
+  const name = sanitizeLabel(label);
+  const values = { device: valid, label: name };
+  const comment = fillTemplate(
+    name ? CELL.comment_with_label : CELL.comment_without_label,
+    values
+  );
+  return CELL.named
+    .map(line => fillTemplate(line, { ...values, comment }))
+    .join('\n');
 }
 
 /**
@@ -133,24 +109,6 @@ export function deviceCellInsertIndex(model: INotebookModel): number {
   }
   const injected = findTaggedCell(model, INJECTED_PARAMETERS_TAG);
   return Math.max(parameters, injected) + 1;
-}
-
-/**
- * The extension's notebook metadata, checked: an object, or undefined.
- *
- * @throws MalformedMetadataError when present but not an object.
- */
-export function readMetadata(
-  model: INotebookModel
-): ReadonlyPartialJSONObject | undefined {
-  const value = model.getMetadata(METADATA_KEY);
-  if (value === undefined) {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new MalformedMetadataError();
-  }
-  return value as ReadonlyPartialJSONObject;
 }
 
 /**

@@ -6,10 +6,14 @@
  */
 import type { INotebookModel } from '@jupyterlab/notebook';
 import {
-  findTaggedCell,
+  CONTRACT,
+  fillTemplate,
   INJECTED_PARAMETERS_TAG,
   PARAMETERS_TAG
-} from './deviceCell';
+} from '../common/contract';
+import { findTaggedCell } from './deviceCell';
+
+const CELL = CONTRACT.parameters_cell;
 
 /**
  * A parameter value the cell can hold.
@@ -19,7 +23,7 @@ export type ParameterValue = string | number | boolean | null;
 /**
  * Longest string value accepted.
  */
-const MAX_STRING = 1000;
+const MAX_STRING = CELL.max_string;
 
 /**
  * Refused parameters: unknown names or unsupported values.
@@ -51,10 +55,10 @@ export function parameterNames(source: string): string[] {
  */
 export function pythonLiteral(value: unknown): string {
   if (value === null) {
-    return 'None';
+    return CELL.literals.null;
   }
   if (typeof value === 'boolean') {
-    return value ? 'True' : 'False';
+    return value ? CELL.literals.true : CELL.literals.false;
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) {
@@ -84,14 +88,14 @@ export function parametersSource(
   params: Record<string, unknown>,
   allowed: readonly string[]
 ): string {
-  const lines = ['# Parameters injected by jupyterlab-device-bench'];
+  const lines: string[] = [CELL.header];
   for (const [name, value] of Object.entries(params)) {
     if (!allowed.includes(name)) {
       throw new InvalidParameterError(
         `"${name.slice(0, 40)}" is not a parameter of this notebook (${allowed.join(', ')}).`
       );
     }
-    lines.push(`${name} = ${pythonLiteral(value)}`);
+    lines.push(fillTemplate(CELL.line, { name, value: pythonLiteral(value) }));
   }
   return lines.join('\n');
 }

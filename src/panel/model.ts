@@ -6,20 +6,15 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import { VDomModel } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { waitUntil, withTimeout } from '../common/timeout';
-import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
+import type {
+  IDevicePanelModel,
+  IDeviceProbe,
+  IProbeReport,
+  PanelState,
+  ProbeOutcome
+} from '../tokens';
 
-/**
- * What the panel shows.
- */
-export type PanelState =
-  | 'no-kernel'
-  | 'starting'
-  | 'waiting'
-  | 'probing'
-  | 'not-python'
-  | 'no-torch'
-  | 'ready'
-  | 'error';
+export type { PanelState } from '../tokens';
 
 /**
  * What "Restart kernel and check again" found.
@@ -52,7 +47,7 @@ export function checkOutcome(
   return { status: usable ? 'fixed' : 'still', device: expect, remaining };
 }
 
-export class DevicePanelModel extends VDomModel {
+export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
   constructor(probe: IDeviceProbe) {
     super();
     this._probe = probe;

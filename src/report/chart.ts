@@ -13,8 +13,8 @@
  */
 /* eslint-disable jupyter/no-untranslated-string -- the chart belongs to exported
    reports, which are written in English (docs/reports.md) */
-import { displayText, escapeHtml } from './escape';
-import { formatSeconds, formatSpeedup } from './format';
+import { displayText, escapeHtml } from '../common/escape';
+import { formatSeconds, formatSpeedup } from '../common/format';
 import { differingWorkloadFields, workloadParts } from './merge';
 import { REFERENCE_SERIES_LABEL, referenceRows } from './reference';
 import type {

@@ -13,7 +13,7 @@
  * `'-2+3` / `'-5`: text that looks like a number is still text. A cell is
  * capped at 32,000 characters (spreadsheets hold at most 32,767).
  */
-import { preview, truncate } from './escape';
+import { preview, truncate } from '../common/escape';
 import { REFERENCE_SERIES_LABEL, REFERENCE_FIGURES } from './reference';
 import type { IFormatOptions, IMergedReport, IMergedRun } from './types';
 

@@ -16,7 +16,7 @@ import type {
   IReportInvalidEntry,
   IReportSource
 } from './types';
-import { readSourceFile } from './validate';
+import { readSourceFile } from '../records/validate';
 
 export const FORMATS = [
   'csv',

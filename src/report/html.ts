@@ -7,14 +7,14 @@
  * 200 characters (+ "…") and HTML-escaped.
  */
 import { renderChartSvg } from './chart';
-import { displayText, escapeHtml } from './escape';
+import { displayText, escapeHtml } from '../common/escape';
 import {
   formatAccuracy,
   formatRate,
   formatSeconds,
   formatSpeedup,
   isoTimestamp
-} from './format';
+} from '../common/format';
 import {
   REFERENCE_NOTE,
   REFERENCE_SERIES_LABEL,

@@ -6,15 +6,15 @@
  * left out is listed in `warnings` (sentences) and `invalid` (one entry per
  * record left out), never dropped silently.
  */
-import { isoTimestamp } from './format';
+import { isoTimestamp } from '../common/format';
 import { referenceJson } from './reference';
 import type {
   IFormatOptions,
   IMergedReport,
-  IReportInvalidEntry,
-  IRunRecord
+  IReportInvalidEntry
 } from './types';
-import { REPORT_KIND, SCHEMA_VERSION } from './validate';
+import type { IRunRecord } from '../records/types';
+import { REPORT_KIND, SCHEMA_VERSION } from '../records/validate';
 
 /**
  * An exported JSON report.

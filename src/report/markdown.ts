@@ -5,8 +5,8 @@
  * asked. Every string from a notebook is cleaned, truncated and escaped (see
  * `escapeMarkdown`): no HTML, link, image or table break survives.
  */
-import { displayText, escapeMarkdown } from './escape';
-import { formatSeconds, formatSpeedup, isoTimestamp } from './format';
+import { displayText, escapeMarkdown } from '../common/escape';
+import { formatSeconds, formatSpeedup, isoTimestamp } from '../common/format';
 import {
   REFERENCE_NOTE,
   REFERENCE_SERIES_LABEL,

@@ -5,17 +5,17 @@
  * computed only against the CPU of the same machine with the same profile and
  * workload; mixed comparisons are flagged in words.
  */
-import { displayText } from './escape';
+import { displayText } from '../common/escape';
 import type {
   IMergedReport,
   IMergedRun,
-  IReadResult,
   IReportInvalidEntry,
   IReportSource,
   IRunGroup,
-  IRunRecord,
   IWorkload
 } from './types';
+import { interruptedRecord, isRunning } from '../records/metadata';
+import type { IReadResult, IRunRecord } from '../records/types';
 
 /**
  * At most this many warnings are listed (then one "and N more").
@@ -88,7 +88,11 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
         `${quote(source.name)}: ${invalid.length} invalid run record${plural(invalid.length)} left out.`
       );
     }
-    for (const record of source.runs) {
+    for (const found of source.runs) {
+      // A `running` marker in a saved file is a run that never finished.
+      const record = isRunning(found)
+        ? interruptedRecord(found, found.finished_at)
+        : found;
       const seen = byId.get(record.id);
       if (seen) {
         duplicates++;

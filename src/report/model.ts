@@ -4,9 +4,9 @@
  */
 import { VDomModel } from '@jupyterlab/apputils';
 import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
-import { METADATA_KEY } from '../tokens';
-import type { IReadResult } from './types';
-import { readDeviceBench } from './validate';
+import { METADATA_KEY } from '../common/contract';
+import type { IReadResult } from '../records/types';
+import { readDeviceBench } from '../records/validate';
 
 export class RecordedRunsModel extends VDomModel {
   /**

@@ -22,12 +22,8 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { followSettings } from '../settings';
-import {
-  CommandIDs,
-  IDevicePanel,
-  METADATA_KEY,
-  TRANSLATION_DOMAIN
-} from '../tokens';
+import { CommandIDs, IDevicePanel, TRANSLATION_DOMAIN } from '../tokens';
+import { METADATA_KEY } from '../common/contract';
 import {
   FORMATS,
   isReportFormat,
@@ -36,10 +32,10 @@ import {
   writeReport,
   type IExportResult
 } from './exporter';
-import { displayText } from './escape';
+import { displayText } from '../common/escape';
 import { sourceFromRead } from './merge';
 import { RecordedRunsModel } from './model';
-import { readDeviceBench } from './validate';
+import { readDeviceBench } from '../records/validate';
 import { RecordedRunsView } from './view';
 
 export type ReportCommandResult =

@@ -1,81 +1,9 @@
 /**
- * Types of the timing reports: run records as notebooks store them
- * (`metadata.device_bench.runs`, see `metadata.schema.json`), what reading
- * them found, and the merged report every export format is made from.
- *
- * Field names of run records follow the JSON Schema (snake_case) because the
- * records are stored and exported as they are.
+ * Types of the timing reports: the merged report every export format is made
+ * from. The run record itself and what reading records found are the records
+ * module's (`src/records`).
  */
-
-/**
- * The status of a recorded run.
- */
-export type RunStatus = 'ok' | 'failed' | 'cancelled';
-
-/**
- * One recorded benchmark run (`$defs/run` of `metadata.schema.json`).
- *
- * Only records that passed validation have this type. Fields this version does
- * not know are kept (the index signature), never dropped.
- */
-export interface IRunRecord {
-  /**
-   * A random identifier (UUID); the same run merged twice counts once.
-   */
-  id: string;
-  status: RunStatus;
-  /**
-   * What recorded the run.
-   */
-  source: 'jupyterlab' | 'headless';
-  /**
-   * Identifies the machine in reports (at most 200 characters).
-   */
-  machine_label: string;
-  /**
-   * The torch device, e.g. `cpu`, `mps`, `cuda:0`.
-   */
-  device: string;
-  device_name?: string | null;
-  profile: string;
-  params: Record<string, unknown>;
-  settings?: Record<string, unknown> | null;
-  data?: Record<string, unknown> | null;
-  train_seconds?: number | null;
-  epoch_seconds?: number[] | null;
-  steady_epoch_seconds?: number | null;
-  samples_per_second?: number | null;
-  accuracy?: number | null;
-  /**
-   * Why the accuracy says nothing (e.g. the run was too short to judge it), or null.
-   */
-  accuracy_note?: string | null;
-  versions?: Record<string, unknown> | null;
-  cpu?: Record<string, unknown> | null;
-  started_at: string;
-  finished_at: string;
-  error?: string | null;
-  [key: string]: unknown;
-}
-
-/**
- * A run record that was left out, and why.
- */
-export interface IInvalidEntry {
-  /**
-   * Its index in the `runs` array (-1 when the whole `runs` value was unusable).
-   */
-  index: number;
-  /**
-   * Why it was left out, in words (validation messages).
-   */
-  reason: string;
-  /**
-   * A short JSON-like preview of the value (at most about 200 characters);
-   * untrusted text: escape it before display.
-   */
-  preview: string;
-}
+import type { IInvalidEntry, IRunRecord } from '../records/types';
 
 /**
  * A run record that a merged report left out: which source had it, where,
@@ -95,33 +23,6 @@ export interface IReportInvalidEntry {
    * Why it was left out, in words; untrusted text: escape before display.
    */
   reason: string;
-}
-
-/**
- * What reading notebook metadata or an exported report found.
- */
-export interface IReadResult {
-  /**
-   * The valid run records, in their order.
-   */
-  runs: IRunRecord[];
-  /**
-   * The run records that were left out.
-   */
-  invalid: IInvalidEntry[];
-  /**
-   * `schema_version` as found when it is a number, else null.
-   */
-  schemaVersion: number | null;
-  /**
-   * Problems with the document as a whole (wrong types, unknown version), in
-   * words; untrusted text may appear in them: escape before display.
-   */
-  problems: string[];
-  /**
-   * For exported reports: the `sources` the report names (else empty).
-   */
-  sources: string[];
 }
 
 /**

@@ -12,8 +12,8 @@ import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { barSeries, type IChartRow, layoutChart } from './chart';
-import { displayText } from './escape';
-import { formatAccuracy, formatRate, formatSeconds } from './format';
+import { displayText } from '../common/escape';
+import { formatAccuracy, formatRate, formatSeconds } from '../common/format';
 import { mergeRuns } from './merge';
 import type { RecordedRunsModel } from './model';
 

@@ -14,7 +14,7 @@ import {
 } from '../../__tests__/notebook';
 import { startServer, waitFor } from '../../__tests__/server';
 import { SMALL_RUN as SMALL } from '../../__tests__/smallRun';
-import { METADATA_KEY } from '../../tokens';
+import { METADATA_KEY } from '../../common/contract';
 import {
   BenchmarkBusyError,
   BenchmarkDriver,

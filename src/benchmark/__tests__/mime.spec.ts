@@ -1,6 +1,6 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { progressRendererFactory, resultRendererFactory } from '../mime';
-import { PROGRESS_MIME, RESULT_MIME } from '../record';
+import { PROGRESS_MIME, RESULT_MIME } from '../../common/contract';
 
 function mimeModel(data: Record<string, unknown>): IRenderMime.IMimeModel {
   return {

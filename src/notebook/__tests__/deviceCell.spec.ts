@@ -1,15 +1,15 @@
 import { NotebookModel } from '@jupyterlab/notebook';
-import { DEVICE_CELL_TAG, METADATA_KEY } from '../../tokens';
+import { DEVICE_CELL_TAG, METADATA_KEY } from '../../common/contract';
 import {
   deviceCellInsertIndex,
   deviceCellSource,
   findTaggedCell,
   InvalidDeviceError,
-  MalformedMetadataError,
   sanitizeLabel,
   setDeviceCell,
   validateDevice
 } from '../deviceCell';
+import { MalformedMetadataError } from '../../records';
 
 function notebook(
   cells: { source: string; tags?: string[]; executionCount?: number }[]

@@ -1,7 +1,12 @@
 import { NotebookModel } from '@jupyterlab/notebook';
-import { METADATA_KEY } from '../../tokens';
-import { MalformedMetadataError } from '../deviceCell';
-import { appendRun, checkAppendable, withRun } from '../metadata';
+import { METADATA_KEY } from '../../common/contract';
+import {
+  appendRun,
+  checkAppendable,
+  MalformedMetadataError,
+  withRun
+} from '../../records';
+import { validRun } from '../../__tests__/records';
 import {
   InvalidParameterError,
   parameterNames,
@@ -88,22 +93,22 @@ describe('metadata runs', () => {
     const model = notebook();
     model.setMetadata(METADATA_KEY, { device: 'cpu', future: { x: 1 } });
     for (let i = 0; i < 5; i++) {
-      appendRun(model, { id: `r${i}` }, 3);
+      appendRun(model, validRun(`r${i}`), 3);
     }
     expect(model.getMetadata(METADATA_KEY)).toEqual({
       device: 'cpu',
       future: { x: 1 },
       schema_version: 1,
-      runs: [{ id: 'r2' }, { id: 'r3' }, { id: 'r4' }]
+      runs: [validRun('r2'), validRun('r3'), validRun('r4')]
     });
   });
 
   it('refuses shapes it would destroy, leaving the notebook unchanged', () => {
-    expect(() => withRun({ runs: { a: 1 } }, { id: 'x' })).toThrow(
+    expect(() => withRun({ runs: { a: 1 } }, validRun('x'))).toThrow(
       /"runs" that is not a list/
     );
     expect(() =>
-      withRun({ schema_version: 99, runs: [] }, { id: 'x' })
+      withRun({ schema_version: 99, runs: [] }, validRun('x'))
     ).toThrow(MalformedMetadataError);
     const model = notebook();
     model.setMetadata(METADATA_KEY, 'not an object');

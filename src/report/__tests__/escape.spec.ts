@@ -8,7 +8,7 @@ import {
   escapeMarkdown,
   preview,
   truncate
-} from '../escape';
+} from '../../common/escape';
 import { parseCsv } from './fixtures/parseCsv';
 
 describe('truncate', () => {

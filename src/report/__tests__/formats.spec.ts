@@ -15,7 +15,7 @@ import { renderMarkdown } from '../markdown';
 import { mergeRuns, sourceFromRead } from '../merge';
 import { REFERENCE_FIGURES, REFERENCE_SERIES_LABEL } from '../reference';
 import type { IFormatOptions } from '../types';
-import { readReport } from '../validate';
+import { readReport } from '../../records/validate';
 import { fixtureReport, GENERATED_AT } from './fixtures/build';
 import { parseCsv } from './fixtures/parseCsv';
 

@@ -15,8 +15,9 @@ import { renderHtml } from '../html';
 import { renderJson } from '../json';
 import { renderMarkdown } from '../markdown';
 import { mergeRuns, sourceFromRead } from '../merge';
-import type { IMergedReport, IReadResult } from '../types';
-import { readDeviceBench, readSourceFile } from '../validate';
+import type { IMergedReport } from '../types';
+import type { IReadResult } from '../../records/types';
+import { readDeviceBench, readSourceFile } from '../../records/validate';
 import { parseCsv } from './fixtures/parseCsv';
 import { validRun } from './fixtures/build';
 

@@ -6,7 +6,8 @@ import {
   workloadLabel,
   workloadOf
 } from '../merge';
-import type { IRunGroup, IRunRecord } from '../types';
+import type { IRunGroup } from '../types';
+import type { IRunRecord } from '../../records/types';
 import { fixtureReport } from './fixtures/build';
 
 let counter = 0;
@@ -150,6 +151,31 @@ describe('mergeRuns (fixtures)', () => {
 });
 
 describe('mergeRuns', () => {
+  it('treats a running marker as an interrupted run', () => {
+    const marker = run({
+      status: 'running',
+      device: 'cuda:0',
+      train_seconds: null,
+      finished_at: '2026-01-01T00:00:00Z'
+    });
+    const report = mergeRuns([
+      { name: 'a', runs: [run({ device: 'cpu' }), marker] }
+    ]);
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]).toMatchObject({
+      id: marker.id,
+      status: 'interrupted',
+      finished_at: '2026-01-01T00:00:00Z'
+    });
+    expect(report.failed[0].error).toMatch(/before this device ended/);
+    expect(report.runs.map(r => r.record.status)).toEqual([
+      'ok',
+      'interrupted'
+    ]);
+    expect(marker.status).toBe('running');
+    expect(report.groups.map(g => g.device)).toEqual(['cpu']);
+  });
+
   it('names the machines without a CPU run in one sentence', () => {
     const report = mergeRuns([
       {

@@ -3,7 +3,7 @@
  * metadata of the notebook it is given, and only that one.
  */
 import { NotebookModel, type NotebookPanel } from '@jupyterlab/notebook';
-import { METADATA_KEY } from '../../tokens';
+import { METADATA_KEY } from '../../common/contract';
 import { RecordedRunsModel } from '../model';
 import { readJson } from './fixtures/build';
 

@@ -7,7 +7,8 @@ import { Dialog, Notification } from '@jupyterlab/apputils';
 import { NotebookModel, type INotebookTracker } from '@jupyterlab/notebook';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
-import { CommandIDs, METADATA_KEY } from '../../tokens';
+import { METADATA_KEY } from '../../common/contract';
+import { CommandIDs } from '../../tokens';
 import { validRun as fixtureRun } from './fixtures/build';
 import {
   leftOutDetails,

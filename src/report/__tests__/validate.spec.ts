@@ -3,7 +3,7 @@ import {
   readReport,
   readSourceFile,
   runProblem
-} from '../validate';
+} from '../../records/validate';
 import { readJson, validRun } from './fixtures/build';
 
 describe('readDeviceBench', () => {

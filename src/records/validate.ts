@@ -8,13 +8,11 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as generated from './_generated/validators';
-import { preview } from './escape';
+import { preview } from '../common/escape';
+import { SCHEMA_VERSION } from './_generated/types';
 import type { IReadResult, IRunRecord } from './types';
 
-/**
- * The only schema version this extension reads and writes.
- */
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION };
 
 /**
  * The `kind` of exported JSON reports.
@@ -51,6 +49,28 @@ export function runProblem(value: unknown): string | null {
     return null;
   }
   return formatErrors(validate.errors ?? [], 'run');
+}
+
+/**
+ * Validate a whole `device_bench` metadata object (its runs included)
+ * against the metadata schema, as the headless runner checks the metadata it
+ * appends to.
+ *
+ * @returns null when valid, else the first problem (in words).
+ */
+export function metadataProblem(value: unknown): string | null {
+  const validate = validators.metadata;
+  if (validate(value)) {
+    return null;
+  }
+  const errors = [...(validate.errors ?? [])].sort((a, b) =>
+    a.instancePath < b.instancePath
+      ? -1
+      : a.instancePath > b.instancePath
+        ? 1
+        : 0
+  );
+  return errors.length ? formatError(errors[0], 'device_bench') : 'not valid';
 }
 
 /**

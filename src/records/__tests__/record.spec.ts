@@ -1,4 +1,4 @@
-import type { IProbeReport } from '../../tokens';
+import type { IProbeReport } from '../../kernel/types';
 import {
   defaultMachineLabel,
   failedRecord,
@@ -8,7 +8,8 @@ import {
   runningRecord,
   stripPaths
 } from '../record';
-import { metadata as validateMetadata } from '../../report/_generated/validators';
+import { runProblem } from '../validate';
+import { metadata as validateMetadata } from '../_generated/validators';
 
 const CONTEXT: IRunContext = {
   id: 'run-42',
@@ -172,6 +173,50 @@ describe('run records', () => {
   ])('labels a machine with %s', (_, report, expected) => {
     expect(defaultMachineLabel(report as unknown as IProbeReport)).toBe(
       expected
+    );
+  });
+
+  it('makes a failed record of a result that is not a valid run record', () => {
+    const record = okRecord(CONTEXT, {
+      device: 'cuda:0',
+      accuracy: 1.5,
+      train_seconds: -1
+    });
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(
+      /^the notebook's result does not make a valid run record: /
+    );
+    expect(record.accuracy).toBeNull();
+    expect(runProblem(record)).toBeNull();
+  });
+
+  it('makes valid ok, failed and running records', () => {
+    for (const record of [
+      okRecord(CONTEXT, { train_seconds: 1, accuracy: 0.5 }),
+      failedRecord(CONTEXT, 'cancelled', ''),
+      runningRecord(CONTEXT)
+    ]) {
+      expect(runProblem(record)).toBeNull();
+    }
+    expect(failedRecord(CONTEXT, 'cancelled', '').error).toBe('cancelled');
+    const marker = runningRecord(CONTEXT);
+    expect(marker).toMatchObject({
+      id: CONTEXT.id,
+      status: 'running',
+      started_at: CONTEXT.startedAt,
+      error: null,
+      train_seconds: null
+    });
+  });
+
+  it('cuts labels by UTF-16 units without splitting a character', () => {
+    const report = (model: string) =>
+      ({ cpu: { model }, devices: [] }) as unknown as IProbeReport;
+    expect(defaultMachineLabel(report('x'.repeat(199) + '🚀'))).toBe(
+      'x'.repeat(199)
+    );
+    expect(defaultMachineLabel(report('x'.repeat(198) + '🚀🚀'))).toBe(
+      'x'.repeat(198) + '🚀'
     );
   });
 });

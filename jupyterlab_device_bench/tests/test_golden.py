@@ -1,0 +1,115 @@
+"""The shared golden fixtures (tests/golden/*.json): the same cases run by jest
+(src/records/__tests__/golden.spec.ts), so that the TypeScript extension and this package
+compute the same device cells, scrubbed errors, machine labels, parameters and run records
+from the same contract (contract.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jupyterlab_device_bench import contract, records
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def load(name: str) -> dict:
+    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", load("device_cells.json")["cells"], ids=lambda c: c["device"])
+def test_device_cell(case):
+    assert records.device_cell_source(case["device"], case["label"]) == case["source"]
+
+
+@pytest.mark.parametrize("device", load("device_cells.json")["refused"])
+def test_device_refused(device):
+    with pytest.raises(records.InvalidDeviceError):
+        records.device_cell_source(device)
+
+
+@pytest.mark.parametrize("case", load("scrub.json")["cases"])
+def test_scrub(case):
+    assert records.scrub(case["message"]) == case["scrubbed"]
+    assert contract.utf16_length(case["scrubbed"]) <= records.MAX_ERROR_CHARS
+
+
+@pytest.mark.parametrize("case", load("machine_labels.json")["cases"])
+def test_machine_label(case):
+    assert records.default_machine_label(case["report"]) == case["label"]
+
+
+@pytest.mark.parametrize("case", load("params.json")["public"])
+def test_public_params(case):
+    assert records.public_params(case["params"]) == case["recorded"]
+
+
+@pytest.mark.parametrize("case", load("params.json")["cells"])
+def test_parameters_cell(case):
+    assert records.parameters_cell_source(case["params"]) == case["source"]
+
+
+@pytest.mark.parametrize("case", load("records.json")["append"], ids=lambda c: c["name"])
+def test_append(case):
+    def append():
+        checked = records.check_metadata(case["metadata"])
+        return records.append_run(checked, case["record"], case["history"])
+
+    if "refused" in case:
+        error = {
+            "malformed-metadata": records.MalformedMetadataError,
+            "invalid-record": records.InvalidRecordError,
+        }[case["refused"]]
+        with pytest.raises(error):
+            append()
+    else:
+        assert append() == case["result"]
+
+
+@pytest.mark.parametrize("case", load("records.json")["resolve_interrupted"])
+def test_resolve_interrupted(case):
+    resolved = records.resolve_interrupted(case["runs"], case["now"])
+    assert resolved == case["result"]
+    assert not any(records.is_running(run) for run in resolved)
+    for run in resolved:
+        records.validate_record(run)
+
+
+@pytest.mark.parametrize("case", load("probe.json")["cases"])
+def test_probe_expression(case):
+    from jupyterlab_device_bench import kernel_probe
+
+    assert kernel_probe.probe_expression(case["source"], *case["args"]) == case["expression"]
+    compile(case["expression"], "<probe>", "eval")
+
+
+def test_the_contract_is_the_schemas():
+    """Limits and version in the contract are those of the metadata schema."""
+    schema = records.load_schema()
+    run = schema["$defs"]["run"]["properties"]
+    assert schema["properties"]["schema_version"]["const"] == contract.SCHEMA_VERSION
+    assert run["error"]["maxLength"] == contract.LIMITS["error"]
+    assert run["machine_label"]["maxLength"] == contract.LIMITS["machine_label"]
+    assert run["id"]["maxLength"] == contract.LIMITS["id"]
+    assert run["accuracy_note"]["maxLength"] == contract.LIMITS["accuracy_note"]
+    statuses = contract.STATUSES
+    assert run["status"]["enum"] == [*statuses["finished"], contract.RUNNING, contract.INTERRUPTED]
+    assert run["source"]["enum"] == list(contract.CONTRACT["record"]["sources"].values())
+
+
+def test_the_notebook_follows_the_contract():
+    """The bundled notebook's own device cell is the contract's auto cell, and its cells carry
+    the contract's tags and MIME types."""
+    from jupyterlab_device_bench import runner
+
+    nb = runner.load_notebook(None)
+    device = runner.tagged(nb, contract.TAGS["device"])
+    assert len(device) == 1
+    assert nb.cells[device[0]].source.strip() == "\n".join(contract.CONTRACT["device_cell"]["auto"])
+    for tag in ("parameters", "result", "machine", "progress"):
+        assert len(runner.tagged(nb, contract.TAGS[tag])) == 1, tag
+    text = json.dumps(nb)
+    for mime in contract.MIME.values():
+        assert mime in text

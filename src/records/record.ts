@@ -1,0 +1,190 @@
+/**
+ * Making run records: what the driver writes into `metadata.device_bench.runs`
+ * (schema: jupyterlab_device_bench/schemas/metadata.schema.json). The headless
+ * runner makes the same records (jupyterlab_device_bench/records.py), by the
+ * same contract rules (scrubbing, machine label, limits).
+ */
+import { type PartialJSONObject, UUID } from '@lumino/coreutils';
+import {
+  CONTRACT,
+  LIMITS,
+  RECORD_DEVICE_PATTERN,
+  truncateUnits
+} from '../common/contract';
+import { scrubError } from '../common/scrub';
+import type { IProbeReport } from '../kernel/types';
+import type { RunStatus } from './types';
+import { runProblem } from './validate';
+
+export { recordParams, stripPaths } from '../common/scrub';
+
+/**
+ * The fields a record copies from the notebook's result document.
+ */
+export const RESULT_FIELDS = [
+  'settings',
+  'data',
+  'train_seconds',
+  'epoch_seconds',
+  'steady_epoch_seconds',
+  'samples_per_second',
+  'accuracy',
+  'versions',
+  'cpu'
+] as const;
+
+/**
+ * What the driver knows about one device's run.
+ */
+export interface IRunContext {
+  /** The run's id: its `running` marker and its final record share it. */
+  id: string;
+  device: string;
+  deviceName: string | null;
+  machineLabel: string;
+  profile: string;
+  params: PartialJSONObject;
+  startedAt: string;
+}
+
+function field<T>(result: PartialJSONObject, key: string): T | null {
+  const value = result[key];
+  return value === undefined ? null : (value as T);
+}
+
+/**
+ * A random run id.
+ */
+export function newRunId(): string {
+  return UUID.uuid4();
+}
+
+function baseRecord(
+  context: IRunContext,
+  status: RunStatus
+): PartialJSONObject {
+  const record: PartialJSONObject = {
+    id: context.id,
+    status,
+    source: CONTRACT.record.sources.jupyterlab,
+    machine_label: context.machineLabel,
+    device: context.device,
+    device_name: context.deviceName,
+    profile: context.profile,
+    params: context.params
+  };
+  for (const key of RESULT_FIELDS) {
+    record[key] = null;
+  }
+  return record;
+}
+
+/**
+ * The record of a finished run, from the notebook's result document.
+ *
+ * A result that does not make a valid run record gives a `failed` record
+ * saying why, as the headless runner does.
+ */
+export function okRecord(
+  context: IRunContext,
+  result: PartialJSONObject
+): PartialJSONObject {
+  // The result comes from the kernel: keep only well-typed, bounded values.
+  const text = (
+    key: string,
+    fallback: string | null,
+    max: number = LIMITS.device_name
+  ) => {
+    const value = result[key];
+    return typeof value === 'string' ? truncateUnits(value, max) : fallback;
+  };
+  const device = text('device', context.device, LIMITS.device);
+  const record: PartialJSONObject = {
+    ...baseRecord(context, 'ok'),
+    device:
+      device && RECORD_DEVICE_PATTERN.test(device) ? device : context.device,
+    device_name: text('device_name', context.deviceName),
+    profile: text('profile', context.profile, LIMITS.profile)
+  };
+  for (const key of RESULT_FIELDS) {
+    record[key] = field(result, key);
+  }
+  // Why the accuracy says nothing (a run too short to judge it); only when the
+  // result has one (results of earlier notebook versions do not), as
+  // records.py copies it.
+  if ('accuracy_note' in result) {
+    record.accuracy_note = text('accuracy_note', null, LIMITS.accuracy_note);
+  }
+  record.started_at = text('started_at', context.startedAt, LIMITS.time);
+  record.finished_at = text(
+    'finished_at',
+    new Date().toISOString(),
+    LIMITS.time
+  );
+  record.error = null;
+  const problem = runProblem(record);
+  if (problem !== null) {
+    return failedRecord(
+      context,
+      'failed',
+      `the notebook's result does not make a valid run record: ${problem}`
+    );
+  }
+  return record;
+}
+
+/**
+ * The record of a run that failed or was cancelled.
+ */
+export function failedRecord(
+  context: IRunContext,
+  status: 'failed' | 'cancelled',
+  error: string
+): PartialJSONObject {
+  return {
+    ...baseRecord(context, status),
+    started_at: context.startedAt,
+    finished_at: new Date().toISOString(),
+    error: scrubError(error) || status
+  };
+}
+
+/**
+ * The marker saved when a device starts: `running`, replaced by the device's
+ * final record (same id) when it ends. One left behind says the device was
+ * interrupted, never a silent gap (see `resolveInterrupted`).
+ */
+export function runningRecord(context: IRunContext): PartialJSONObject {
+  return {
+    ...baseRecord(context, 'running'),
+    started_at: context.startedAt,
+    finished_at: context.startedAt,
+    error: null
+  };
+}
+
+/**
+ * The default machine label: the CPU model, plus the names of the available
+ * devices that are not the CPU, from the probe (the contract's machine_label
+ * rule). Never a host name, user name or path.
+ */
+export function defaultMachineLabel(report: IProbeReport | null): string {
+  const rule = CONTRACT.machine_label;
+  if (!report) {
+    return rule.unknown;
+  }
+  const names: string[] = [];
+  for (const device of Array.isArray(report.devices) ? report.devices : []) {
+    if (!device || device.kind === 'cpu' || !device.available) {
+      continue;
+    }
+    const name = device.name;
+    if (typeof name === 'string' && name && !names.includes(name)) {
+      names.push(name);
+    }
+  }
+  const model = report.cpu?.model;
+  const cpu =
+    model === null || model === undefined ? rule.cpu_fallback : String(model);
+  return truncateUnits([cpu, ...names].join(rule.separator), rule.max);
+}
