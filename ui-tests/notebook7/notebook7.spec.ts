@@ -94,8 +94,11 @@ test('Notebook 7: panel, picker, benchmark from File › New, run and export', a
   await page.goto(`notebooks/${mine}`);
   await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
 
-  // The panel opens in the left sidebar and shows the kernel's devices.
-  await openPanel(page);
+  // The panel opens in the left sidebar from the View menu (Notebook keeps
+  // the left area closed by default) and shows the kernel's devices.
+  await expect(page.locator(PANEL)).toBeHidden();
+  await page.menu.clickMenuItem('View>Show PyTorch Devices');
+  await expect(page.locator(PANEL)).toBeVisible();
   const use = page.locator(`${PANEL} [data-device="cpu"] button`).first();
   await expect(use).toBeVisible({ timeout: 60_000 });
   await expect(page.locator(`${PANEL} [data-device="cpu"]`)).toContainText(
