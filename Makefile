@@ -46,9 +46,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	touch $@
 
 # The extension in develop mode, and a kernel spec named for the venv.
-$(STAMPS)/develop: $(STAMPS)/venv $(STAMPS)/build pyproject.toml
+$(STAMPS)/develop: $(STAMPS)/venv $(STAMPS)/build pyproject.toml \
+		jupyter-config/jupyter_server_config.d/jupyterlab_device_bench.json
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(VENV)/bin/python -m pip install -q --no-build-isolation --no-deps -e .
 	jupyter labextension develop --overwrite .
+	# What a wheel install puts in place: the server side (a pre-save hook) enabled.
+	install -D -m 644 jupyter-config/jupyter_server_config.d/jupyterlab_device_bench.json \
+		$(VENV)/etc/jupyter/jupyter_server_config.d/jupyterlab_device_bench.json
 	$(VENV)/bin/python -m ipykernel install --sys-prefix --name $(KERNEL_NAME) \
 		--display-name "Python 3 (device-bench .venv)"
 	touch $@

@@ -1,5 +1,8 @@
 """``python -m jupyterlab_device_bench run ...``: the benchmark notebook, headless.
 
+``python -m jupyterlab_device_bench time-notebook NOTEBOOK --device cpu --device cuda:0``:
+which device suits a user's own notebook (notebook_timing.py, docs/own-notebook.md).
+
 ``python -m jupyterlab_device_bench doctor [--json]``: the install doctor for this interpreter
 (see docs/install-doctor.md); exit status 0 when nothing needs fixing, 1 otherwise. It imports
 only the probe (and torch), so it costs about what ``python -c "import torch"`` does.
@@ -228,6 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["doctor"]:
         return doctor_main(argv)
+    if argv[:1] == ["time-notebook"]:  # docs/own-notebook.md
+        from . import notebook_timing
+
+        return notebook_timing.main(argv[1:])
     from . import runner
 
     args = build_parser().parse_args(argv)

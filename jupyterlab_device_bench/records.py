@@ -304,6 +304,9 @@ def record_from_result(
     }
     for key in RESULT_FIELDS:
         record[key] = copy.deepcopy(result[key])
+    if "accuracy_note" in result:  # results of earlier notebook versions have none
+        note = result["accuracy_note"]
+        record["accuracy_note"] = _js_slice(note, 300) if isinstance(note, str) else None
     record.update(
         started_at=_result_text(result, "started_at", started_at),
         finished_at=_result_text(result, "finished_at", finished_at),

@@ -338,8 +338,43 @@ def test_profile_run(run, schema, profile):
         assert doc["epoch_losses"][0] > doc["epoch_losses"][-1]
     assert doc["accuracy"] > 0.5
     assert f"{100 * doc['accuracy']:.2f} %" in nbutil.result_bundle(nb)["text/plain"]
+    # Past the plateau: the accuracy is worth reading, and the result says so.
+    assert doc["final_loss"] < 2.0 and doc["accuracy_note"] is None
+    assert doc["trained_steps"] == settings["epochs"] * doc["data"]["epoch_samples"] // 64
     check_progress(nb, doc)
     check_progress_pacing(run.messages[profile])
+
+
+@needs_data
+def test_a_run_too_short_to_judge_accuracy_says_so(run, schema):
+    """The profiles' own learning rate and a short epoch end on LeNet's plateau (issue 16: the
+    panel showed "Accuracy 27.5%" after a quick run): the result, its text and the run record
+    say the accuracy cannot be judged; what is timed does not change."""
+    from jupyterlab_device_bench import records
+
+    nb = run(
+        "too-short",
+        profile="quick",
+        data_dir=os.fspath(DATA),
+        split_from_test=True,
+        train_size=1024,
+        test_size=200,
+        warmup_steps=5,
+    )
+    bundle = nbutil.result_bundle(nb)
+    doc = check_result(bundle, schema, "quick")
+    assert doc["settings"]["learning_rate"] == 0.001 and doc["trained_steps"] == 16
+    assert doc["final_loss"] > 2.0
+    assert doc["accuracy_note"].startswith(
+        "too short to judge accuracy: after 16 training steps the loss is 2.3"
+    )
+    assert f"({doc['accuracy_note']})" in bundle["text/plain"]
+    assert bundle["text/markdown"].endswith(f"Accuracy: {doc['accuracy_note']}.")
+    record = records.record_from_result(
+        doc, params={}, machine_label="m", started_at="x", finished_at="y"
+    )
+    assert record["accuracy_note"] == doc["accuracy_note"]
+    assert len(doc["epoch_seconds"]) == 1 and doc["train_seconds"] > 0
 
 
 def check_progress_pacing(messages):
@@ -389,6 +424,8 @@ def test_synthetic_is_labelled(run, schema):
     assert doc["data"]["source"] == "synthetic" and doc["data"]["loader"] == "synthetic"
     assert doc["settings"]["dataset"] == "synthetic"
     assert "SYNTHETIC" in bundle["text/plain"] and "SYNTHETIC" in bundle["text/markdown"]
+    assert doc["accuracy_note"] == "random labels: accuracy means nothing"
+    assert "(random labels: accuracy means nothing)" in bundle["text/plain"]
     check_progress(nb, doc)
 
 

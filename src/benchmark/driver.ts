@@ -356,6 +356,14 @@ export class BenchmarkDriver {
     return this._runningPanel;
   }
 
+  /**
+   * Whether the last run found the notebook saved from elsewhere and wrote
+   * its records into the file beside this page's unsaved changes.
+   */
+  get savedBeside(): boolean {
+    return this._savedBeside;
+  }
+
   get isRunning(): boolean {
     return this._running;
   }
@@ -397,6 +405,7 @@ export class BenchmarkDriver {
 
     this._running = true;
     this._runningPanel = panel;
+    this._savedBeside = false;
     this._cancelled = false;
     this._runningChanged.emit(true);
     const records: PartialJSONObject[] = [];
@@ -688,13 +697,51 @@ export class BenchmarkDriver {
         // The document is still open (perhaps in another view): write there.
         appendRun(context.model, record, history, resolveRunning);
         inNotebook = true;
-        await context.save();
+        if (await this._changedOnDisk(panel)) {
+          // Saved from elsewhere (another window) since this page loaded or
+          // saved it: saving would stop the run on JupyterLab's "File
+          // Changed" dialog, and overwriting would drop that window's
+          // changes. Write the record into the file as it is instead; this
+          // page keeps its unsaved changes, and says so after the run.
+          await this._writeClosed(path, record, history, resolveRunning);
+          this._savedBeside = true;
+        } else {
+          await context.save();
+        }
       } else {
         await this._writeClosed(path, record, history, resolveRunning);
       }
       return null;
     } catch (error) {
       return { reason: String((error as Error)?.message ?? error), inNotebook };
+    }
+  }
+
+  /**
+   * Whether the notebook's file changed on disk since this page last read or
+   * saved it (as JupyterLab's own check before saving: the hash, else the
+   * modification time with its 0.5 s margin). False when it cannot tell.
+   */
+  private async _changedOnDisk(panel: NotebookPanel): Promise<boolean> {
+    const mine = panel.context.contentsModel;
+    if (!this._contents || !mine) {
+      return false;
+    }
+    try {
+      const disk = await this._contents.get(panel.context.path, {
+        content: false,
+        hash: true
+      });
+      if (mine.hash && disk.hash) {
+        return mine.hash !== disk.hash;
+      }
+      return (
+        new Date(disk.last_modified).getTime() -
+          new Date(mine.last_modified).getTime() >
+        500
+      );
+    } catch {
+      return false;
     }
   }
 
@@ -735,6 +782,7 @@ export class BenchmarkDriver {
 
   private _contents: Contents.IManager | null;
   private _running = false;
+  private _savedBeside = false;
   private _runningPanel: NotebookPanel | null = null;
   private _cancelled = false;
   private _isDisposed = false;

@@ -68,7 +68,13 @@ export function resultRows(
       `${formatSeconds(result.steady_epoch_seconds as number)} s`
     ],
     ['Samples/s', formatRate(result.samples_per_second as number)],
-    ['Accuracy', formatAccuracy(result.accuracy as number)],
+    [
+      'Accuracy',
+      formatAccuracy(result.accuracy as number) +
+        (typeof result.accuracy_note === 'string'
+          ? ` (${displayText(result.accuracy_note, 300)})`
+          : '')
+    ],
     [
       'Versions',
       `torch ${displayText(versions.torch, 40)}, CUDA ${displayText(

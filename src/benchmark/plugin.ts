@@ -342,6 +342,14 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
           history: settings.history,
           machineLabel: settings.machineLabel || defaultMachineLabel(report)
         });
+        if (driver.savedBeside) {
+          Notification.warning(
+            trans.__(
+              "This notebook was saved from another window during the run. The records were written into the file without overwriting that window's changes; this window's own changes are not saved yet. Use File › Reload Notebook from Disk to see both, or save to keep this window's version (the records are kept either way)."
+            ),
+            { autoClose: false }
+          );
+        }
         return { ok: true, records } satisfies RunBenchmarkResult;
       } catch (error) {
         if (error instanceof RecordNotSavedError) {

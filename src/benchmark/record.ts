@@ -83,6 +83,11 @@ export function okRecord(
     steady_epoch_seconds: field(result, 'steady_epoch_seconds'),
     samples_per_second: field(result, 'samples_per_second'),
     accuracy: field(result, 'accuracy'),
+    // Why the accuracy says nothing (a run too short to judge it); only when the result has
+    // one (results of earlier notebook versions do not), as records.py copies it.
+    ...('accuracy_note' in result
+      ? { accuracy_note: text('accuracy_note', null, 300) }
+      : {}),
     versions: field(result, 'versions'),
     cpu: field(result, 'cpu'),
     started_at: text('started_at', context.startedAt, 40),

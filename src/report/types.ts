@@ -46,6 +46,10 @@ export interface IRunRecord {
   steady_epoch_seconds?: number | null;
   samples_per_second?: number | null;
   accuracy?: number | null;
+  /**
+   * Why the accuracy says nothing (e.g. the run was too short to judge it), or null.
+   */
+  accuracy_note?: string | null;
   versions?: Record<string, unknown> | null;
   cpu?: Record<string, unknown> | null;
   started_at: string;

@@ -98,8 +98,22 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
                 <td className="jp-DeviceBench-number">
                   {formatRate(run.samples_per_second)}
                 </td>
-                <td className="jp-DeviceBench-number">
+                <td
+                  className="jp-DeviceBench-number"
+                  title={
+                    typeof run.accuracy_note === 'string'
+                      ? displayText(run.accuracy_note, 300)
+                      : undefined
+                  }
+                >
                   {formatAccuracy(run.accuracy)}
+                  {typeof run.accuracy_note === 'string' && (
+                    <div className="jp-DeviceBench-accuracyNote">
+                      {run.accuracy_note.startsWith('too short')
+                        ? trans.__('too short to judge')
+                        : trans.__('not meaningful')}
+                    </div>
+                  )}
                 </td>
               </tr>
             ))}

@@ -82,6 +82,11 @@ test('open from the launcher, run, see progress and the recorded table', async (
     `${PANEL} .jp-DeviceBench-runs tbody tr[data-status="ok"]`
   );
   await expect(rows).toHaveCount(1);
+  // Eight steps at the profiles' learning rate cannot train LeNet: the row says
+  // the accuracy is too short to judge instead of showing a bare figure.
+  await expect(rows.locator('.jp-DeviceBench-accuracyNote')).toHaveText(
+    'too short to judge'
+  );
   // One bar, inside the sidebar's width (no scrolling sideways to see it).
   const bar = page.locator(
     `${PANEL} .jp-DeviceBench-bars-row .jp-DeviceBench-bars-bar`
@@ -112,6 +117,9 @@ test('open from the launcher, run, see progress and the recorded table', async (
   ]);
   // The result cell renders as a table.
   await expect(page.locator('.jp-DeviceBench-resultTable')).toBeVisible();
+  await expect(page.locator('.jp-DeviceBench-resultTable')).toContainText(
+    'too short to judge accuracy'
+  );
 
   const saved = await savedRuns(page, file);
   expect(saved).toHaveLength(1);
@@ -121,6 +129,7 @@ test('open from the launcher, run, see progress and the recorded table', async (
     profile: 'quick'
   });
   expect(saved[0].id).toBe(outcome.records[0].id);
+  expect(saved[0].accuracy_note).toMatch(/^too short to judge accuracy: /);
 
   // A second run while one is running is refused.
   const first = runBenchmark(page, SMALL);

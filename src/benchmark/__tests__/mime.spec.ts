@@ -77,4 +77,20 @@ describe('result renderer', () => {
     expect(renderer.node.querySelector('b')).toBeNull();
     expect(renderer.node.textContent).toContain('<b>CPU</b>');
   });
+
+  it('says when the accuracy is too short to judge', async () => {
+    const renderer = resultRendererFactory.createRenderer({
+      ...options,
+      mimeType: RESULT_MIME
+    });
+    const note = 'too short to judge accuracy: after 16 training steps';
+    await renderer.renderModel(
+      mimeModel({
+        [RESULT_MIME]: { device: 'cpu', accuracy: 0.275, accuracy_note: note }
+      })
+    );
+    const rows = [...renderer.node.querySelectorAll('tr')];
+    const accuracy = rows.find(row => row.textContent!.startsWith('Accuracy'));
+    expect(accuracy!.querySelector('td')!.textContent).toBe(`27.5% (${note})`);
+  });
 });

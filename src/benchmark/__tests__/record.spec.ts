@@ -44,6 +44,20 @@ describe('run records', () => {
     expect(typeof record.id).toBe('string');
   });
 
+  it('copies the accuracy note only when the result has one', () => {
+    const note =
+      'too short to judge accuracy: after 16 training steps the loss is 2.30';
+    const noted = okRecord(CONTEXT, { accuracy: 0.1, accuracy_note: note });
+    expect(noted.accuracy_note).toBe(note);
+    expect(
+      okRecord(CONTEXT, { accuracy_note: 'x'.repeat(1000) }).accuracy_note
+    ).toHaveLength(300);
+    expect(okRecord(CONTEXT, { accuracy_note: 42 } as any).accuracy_note).toBe(
+      null
+    );
+    expect('accuracy_note' in okRecord(CONTEXT, { accuracy: 0.9 })).toBe(false);
+  });
+
   it('keeps only well-typed, bounded values from the kernel', () => {
     const record = okRecord(CONTEXT, {
       device: '<img src=x onerror=alert(1)>',
