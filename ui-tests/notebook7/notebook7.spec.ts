@@ -183,3 +183,27 @@ test('Notebook 7: panel, picker, benchmark from File › New, run and export', a
   );
   await bench.close();
 });
+
+test('Notebook 7 file browser: File › New › MNIST Device Benchmark copies into the folder shown', async ({
+  page,
+  tmpPath
+}) => {
+  await page.goto(`tree/${tmpPath}`);
+  await expect(page.locator('.jp-DirListing')).toBeVisible();
+  const [bench] = await Promise.all([
+    page.context().waitForEvent('page'),
+    page.menu.clickMenuItem('File>New>MNIST Device Benchmark')
+  ]);
+  await bench.waitForURL(/\/notebooks\/.*mnist_bench\.ipynb/);
+  await bench.locator('#main-panel').waitFor();
+  await bench.waitForFunction(() => !!(window as any).jupyterapp?.started);
+  await expect(bench.locator('.jp-NotebookPanel')).toBeVisible();
+  const file: string = await bench.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.context.path
+  );
+  expect(file).toBe(`${tmpPath}/mnist_bench.ipynb`);
+  await bench.evaluate(() =>
+    (window as any).jupyterapp.serviceManager.sessions.shutdownAll()
+  );
+  await bench.close();
+});
