@@ -21,7 +21,7 @@ BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*
 	notebooks/mnist_bench.ipynb package.json tsconfig.json \
 	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)
 
-.PHONY: help setup lab test lint jest pytest ui-test check-wheel chromium clean test-faults catalog screenshots
+.PHONY: help setup lab test lint jest pytest ui-test ui-test-notebook check-wheel chromium clean test-faults catalog screenshots
 
 help:
 	@echo "make lab   - set everything up and start JupyterLab on 127.0.0.1 with the benchmark notebook open"
@@ -84,6 +84,11 @@ jest: setup
 
 ui-test: setup chromium $(STAMPS)/venv-notorch
 	cd ui-tests && npx playwright test
+	$(MAKE) ui-test-notebook
+
+# The same extension in Jupyter Notebook 7 (`jupyter notebook`), one short spec.
+ui-test-notebook: setup chromium
+	cd ui-tests && npx playwright test -c playwright.notebook.config.ts
 
 check-wheel: setup
 	$(VENV)/bin/python scripts/check_wheel.py

@@ -48,6 +48,8 @@ if (!process.env.TEST_WORKER_INDEX) {
 
 export default {
   ...baseConfig,
+  // The Notebook 7 specs run against `jupyter notebook` (playwright.notebook.config.ts).
+  testIgnore: ['notebook7/**'],
   reporter: [['list']],
   retries: 0,
   workers: 1,

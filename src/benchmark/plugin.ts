@@ -2,9 +2,10 @@
  * The one-click benchmark: open the bundled notebook, run it on every
  * device, show progress and results in the device panel, render results.
  */
-import type {
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
+import {
+  ILabShell,
+  type JupyterFrontEnd,
+  type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
@@ -87,7 +88,8 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     IRenderMimeRegistry,
     ISettingRegistry,
     ITranslator,
-    ICommandPalette
+    ICommandPalette,
+    ILabShell
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -99,7 +101,8 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     rendermime: IRenderMimeRegistry | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    labShell: ILabShell | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const driver = new BenchmarkDriver({
@@ -223,6 +226,17 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
       return { ok: false, error };
     };
 
+    // Where a copy goes when no folder is given: the file browser's folder in
+    // JupyterLab; in Jupyter Notebook 7's notebook view (no ILabShell, no
+    // file browser on that page) the open notebook's folder.
+    const defaultFolder = (): string => {
+      const current = notebooks.currentWidget;
+      if (!labShell && current) {
+        return PathExt.dirname(current.context.path);
+      }
+      return browser?.model.path ?? '';
+    };
+
     app.commands.addCommand(CommandIDs.openBenchmark, {
       label: args =>
         args.isLauncher
@@ -241,8 +255,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
         }
       },
       execute: async args => {
-        const dir =
-          typeof args.cwd === 'string' ? args.cwd : (browser?.model.path ?? '');
+        const dir = typeof args.cwd === 'string' ? args.cwd : defaultFolder();
         const path = await freePath(app, dir);
         await app.serviceManager.contents.save(path, {
           type: 'notebook',
