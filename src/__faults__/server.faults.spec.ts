@@ -8,6 +8,7 @@
  * `running` marker, which reads as interrupted): never a silent gap; the
  * run must end, and the next device must run on the restarted server.
  */
+import { PageConfig } from '@jupyterlab/coreutils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ServiceManager } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
@@ -32,7 +33,6 @@ describe('fault: the Jupyter server restarts mid-run', () => {
   // The same server every time: port, token and folder.
   const config = () => ({
     port,
-    custom_display_url: `http://localhost:${port}/`,
     token,
     root_dir: root
   });
@@ -40,6 +40,8 @@ describe('fault: the Jupyter server restarts mid-run', () => {
   beforeAll(async () => {
     port = await freePort();
     await startServer(server, config());
+    // JupyterServer makes a token of its own each start; ours stays.
+    PageConfig.setOption('token', token);
     manager = new ServiceManager({ standby: 'never' });
     await manager.ready;
   }, 180_000);
@@ -73,6 +75,7 @@ describe('fault: the Jupyter server restarts mid-run', () => {
           await server.shutdown();
           server = new JupyterServer();
           await startServer(server, config());
+          PageConfig.setOption('token', token);
           restartMs.push(performance.now() - began);
         })();
       }

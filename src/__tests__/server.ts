@@ -30,7 +30,9 @@ export async function startServer(
   server: JupyterServer,
   serverApp: Record<string, unknown> = {}
 ): Promise<void> {
-  const port = await freePort();
+  // A port given in `serverApp` (a server restarted in place) is kept.
+  const port =
+    typeof serverApp.port === 'number' ? serverApp.port : await freePort();
   await server.start({
     additionalKernelSpecs: {
       [KERNEL]: {

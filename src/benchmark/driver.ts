@@ -220,15 +220,32 @@ export async function replaceKernel(
   ).catch(() => undefined);
   const connection = session.session;
   const options = name ? { name } : {};
-  await withTimeout(
-    // Through the session itself when there is one: a failure comes back
-    // here, rather than as JupyterLab's "Error Starting Kernel" dialog.
-    connection
-      ? connection.changeKernel(options)
-      : session.changeKernel(options),
-    timeoutMs,
-    'starting a new kernel'
-  );
+  try {
+    await withTimeout(
+      // Through the session itself when there is one: a failure comes back
+      // here, rather than as JupyterLab's "Error Starting Kernel" dialog.
+      connection
+        ? connection.changeKernel(options)
+        : session.changeKernel(options),
+      timeoutMs,
+      'starting a new kernel'
+    );
+  } catch (error) {
+    if (
+      !connection ||
+      (error as { response?: Response })?.response?.status !== 404
+    ) {
+      throw error;
+    }
+    // The server no longer knows the session (it was restarted): drop it,
+    // and start the notebook a new one.
+    connection.dispose();
+    await withTimeout(
+      session.changeKernel(options),
+      timeoutMs,
+      'starting a new session'
+    );
+  }
   await waitForKernel(session, timeoutMs, stop, 'a new kernel to be idle');
 }
 
