@@ -39,11 +39,18 @@ async function openBenchmark(page: Page): Promise<string> {
 }
 
 async function reopen(page: Page, path: string): Promise<void> {
-  await page.evaluate(
-    p => window.jupyterapp.commands.execute('docmanager:open', { path: p }),
-    path
-  );
-  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+  // After the layout of the page is restored (it could otherwise cover what
+  // was opened before), and again until the notebook shows.
+  await page.evaluate(() => window.jupyterapp.restored);
+  await expect(async () => {
+    await page.evaluate(
+      p => window.jupyterapp.commands.execute('docmanager:open', { path: p }),
+      path
+    );
+    await expect(page.locator('.jp-NotebookPanel')).toBeVisible({
+      timeout: 10_000
+    });
+  }).toPass({ timeout: 60_000 });
 }
 
 async function savedRuns(page: Page, file: string): Promise<any[]> {
