@@ -3,7 +3,7 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { benchmarkPlugin } from './benchmark/plugin';
-import { probePlugin } from './kernel/plugin';
+import { currentKernelWidgetPlugin, probePlugin } from './kernel/plugin';
 import { deviceCellPlugin } from './notebook/plugin';
 import { panelPlugin } from './panel/plugin';
 import { reportPlugin } from './report/plugin';
@@ -12,6 +12,7 @@ export * from './tokens';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   probePlugin,
+  currentKernelWidgetPlugin,
   panelPlugin,
   deviceCellPlugin,
   benchmarkPlugin,

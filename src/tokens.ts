@@ -5,6 +5,8 @@
  * is imported here (scripts/check-imports.mjs keeps it so).
  */
 import type { ISessionContext } from '@jupyterlab/apputils';
+import type { ConsolePanel } from '@jupyterlab/console';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 import { Token } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
@@ -156,4 +158,34 @@ export interface IDevicePanel {
 export const IDevicePanel = new Token<IDevicePanel>(
   'jupyterlab-device-bench:IDevicePanel',
   'The device panel of the left sidebar.'
+);
+
+/**
+ * The kernel-bearing widget the extension follows: the notebook or console
+ * last made current, and the current notebook. One tracker for every plugin
+ * (the panel follows `current`, the benchmark and the recorded runs follow
+ * `currentNotebook`).
+ */
+export interface ICurrentKernelWidget {
+  /**
+   * The notebook or console last made current, or null.
+   */
+  readonly current: NotebookPanel | ConsolePanel | null;
+  /**
+   * Whether `current` is a notebook (the device cell only goes into one).
+   */
+  readonly isNotebook: boolean;
+  /**
+   * The current notebook (the notebook tracker's current widget), or null.
+   */
+  readonly currentNotebook: NotebookPanel | null;
+  /**
+   * Emitted when `current`, `isNotebook` or `currentNotebook` changes.
+   */
+  readonly changed: ISignal<ICurrentKernelWidget, void>;
+}
+
+export const ICurrentKernelWidget = new Token<ICurrentKernelWidget>(
+  'jupyterlab-device-bench:ICurrentKernelWidget',
+  'The notebook or console whose kernel the extension follows.'
 );

@@ -15,32 +15,22 @@ import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type {
-  PartialJSONObject,
-  ReadonlyPartialJSONObject
-} from '@lumino/coreutils';
 import { chipIcon } from '../icons';
 import { BENCHMARK_NOTEBOOK } from './_generated/notebook';
 import type { IProbeDevice } from '../kernel/types';
 import { followSettings } from '../settings';
-import type { ParameterValue } from '../notebook/parametersCell';
 import {
   CommandIDs,
+  ICurrentKernelWidget,
   IDevicePanel,
   IDeviceProbe,
   TRANSLATION_DOMAIN
 } from '../tokens';
-import {
-  BenchmarkBusyError,
-  BenchmarkDriver,
-  PROFILES,
-  RecordNotSavedError,
-  replaceKernel
-} from './driver';
-import { checkLeftovers, type ILeftoverNotice, isBusy } from './leftover';
+import { BenchmarkController } from './controller';
+import { BenchmarkDriver, PROFILES, replaceKernel } from './driver';
+import { checkLeftovers, type ILeftoverNotice } from './leftover';
 import { progressRendererFactory, resultRendererFactory } from './mime';
-import { BenchmarkModel, isBenchmarkNotebook } from './model';
-import { defaultMachineLabel } from '../records';
+import { BenchmarkModel } from './model';
 import { BenchmarkView } from './view';
 
 /**
@@ -48,12 +38,7 @@ import { BenchmarkView } from './view';
  */
 const NOTEBOOK_NAME = 'mnist_bench';
 
-/**
- * What run-benchmark returns to other extensions and tests.
- */
-export type RunBenchmarkResult =
-  | { ok: true; records: PartialJSONObject[] }
-  | { ok: false; error: string; records?: PartialJSONObject[] };
+export type { RunBenchmarkResult } from './controller';
 
 /**
  * A free path for a copy of the notebook in `dir`: never overwrite.
@@ -80,7 +65,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'Runs the MNIST benchmark notebook on every device with one click.',
   autoStart: true,
-  requires: [INotebookTracker, IDevicePanel],
+  requires: [INotebookTracker, IDevicePanel, ICurrentKernelWidget],
   optional: [
     IDeviceProbe,
     IDefaultFileBrowser,
@@ -95,6 +80,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     devicePanel: IDevicePanel,
+    current: ICurrentKernelWidget,
     probe: IDeviceProbe | null,
     browser: IDefaultFileBrowser | null,
     launcher: ILauncher | null,
@@ -110,7 +96,6 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     });
     const model = new BenchmarkModel(driver);
     const settings = { profile: 'seed', history: 50, machineLabel: '' };
-    let starting = false;
     followSettings(settingRegistry, loaded => {
       settings.profile = loaded.get('defaultProfile').composite as string;
       settings.history = loaded.get('historySize').composite as number;
@@ -154,16 +139,17 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     devicePanel.addSection(view, { rank: 100 });
     devicePanel.model.stateChanged.connect(() => view.update());
     probe?.probed.connect(() => view.update());
-    const follow = (panel: NotebookPanel | null) => {
+    // The current notebook, except while a run holds its own.
+    const follow = () => {
       if (!driver.isRunning) {
-        model.setNotebook(panel);
+        model.setNotebook(current.currentNotebook);
       }
     };
-    notebooks.currentChanged.connect((_, panel) => follow(panel));
-    follow(notebooks.currentWidget);
+    current.changed.connect(follow);
+    follow();
     driver.runningChanged.connect((_, running) => {
       if (!running) {
-        follow(notebooks.currentWidget);
+        follow();
       }
     });
 
@@ -220,19 +206,24 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
         )
     );
 
-    const fail = (error: string): RunBenchmarkResult => {
-      model.message = error;
-      Notification.error(error, { autoClose: 8000 });
-      return { ok: false, error };
-    };
+    const controller = new BenchmarkController({
+      driver,
+      model,
+      probe,
+      settings,
+      current: () => current.currentNotebook,
+      trans,
+      error: message => Notification.error(message, { autoClose: 8000 }),
+      warning: message => Notification.warning(message, { autoClose: false })
+    });
 
     // Where a copy goes when no folder is given: the file browser's folder in
     // JupyterLab; in Jupyter Notebook 7's notebook view (no ILabShell, no
     // file browser on that page) the open notebook's folder.
     const defaultFolder = (): string => {
-      const current = notebooks.currentWidget;
-      if (!labShell && current) {
-        return PathExt.dirname(current.context.path);
+      const notebook = current.currentNotebook;
+      if (!labShell && notebook) {
+        return PathExt.dirname(notebook.context.path);
       }
       return browser?.model.path ?? '';
     };
@@ -285,100 +276,9 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
           }
         }
       },
-      isEnabled: () =>
-        !driver.isRunning && isBenchmarkNotebook(notebooks.currentWidget),
-      execute: async args => {
-        if (driver.isRunning || starting) {
-          return fail(new BenchmarkBusyError().message);
-        }
-        // Taken before the first await: a second call meanwhile is refused
-        // here, and does not touch the progress of this one.
-        starting = true;
-        try {
-          return await runBenchmark(args);
-        } finally {
-          starting = false;
-        }
-      }
+      isEnabled: () => controller.canRun,
+      execute: args => controller.run(args)
     });
-
-    const runBenchmark = async (
-      args: ReadonlyPartialJSONObject
-    ): Promise<RunBenchmarkResult> => {
-      const panel = notebooks.currentWidget;
-      if (!panel || !isBenchmarkNotebook(panel)) {
-        return fail(
-          trans.__(
-            'Open the benchmark notebook first (Open MNIST Device Benchmark).'
-          )
-        );
-      }
-      await panel.context.ready;
-      await panel.sessionContext.ready;
-      const kernel = panel.sessionContext.session?.kernel;
-      let report = null;
-      const cached = kernel ? probe?.cached(kernel.id) : undefined;
-      if (kernel && probe && !cached && (await isBusy(panel, 2000))) {
-        // Asking a busy kernel waits for its cell: the run would not start,
-        // without a word. The devices must then be named.
-        if (!Array.isArray(args.devices)) {
-          return fail(
-            trans.__(
-              "The notebook's kernel is busy running a cell. Wait for it to finish, or stop it (Kernel › Interrupt Kernel), then run the benchmark."
-            )
-          );
-        }
-      } else if (kernel && probe) {
-        const outcome = cached ?? (await probe.probe(kernel));
-        report = outcome.kind === 'ready' ? outcome.report : null;
-      }
-      const available = (report?.devices ?? []).filter(d => d.available);
-      const devices = Array.isArray(args.devices)
-        ? (args.devices as unknown[]).map(String)
-        : available.map(d => d.id);
-      if (!devices.length) {
-        return fail(trans.__('This kernel reports no device PyTorch can use.'));
-      }
-      const profile =
-        typeof args.profile === 'string' ? args.profile : settings.profile;
-      const params = (args.params ?? {}) as Record<string, ParameterValue>;
-      const deviceNames = Object.fromEntries(
-        available.map(d => [d.id, d.name])
-      );
-      model.setNotebook(panel);
-      model.start(devices, profile);
-      try {
-        const records = await driver.run(panel, {
-          devices,
-          profile,
-          params,
-          deviceNames,
-          history: settings.history,
-          machineLabel: settings.machineLabel || defaultMachineLabel(report)
-        });
-        if (driver.savedBeside) {
-          Notification.warning(
-            trans.__(
-              "This notebook was saved from another window during the run. The records were written into the file without overwriting that window's changes; this window's own changes are not saved yet. Use File › Reload Notebook from Disk to see both, or save to keep this window's version (the records are kept either way)."
-            ),
-            { autoClose: false }
-          );
-        }
-        return { ok: true, records } satisfies RunBenchmarkResult;
-      } catch (error) {
-        if (error instanceof RecordNotSavedError) {
-          // The devices that ran stay shown; the unsaved record is logged
-          // whole, so that its figures are not lost with the message.
-          console.error(
-            'jupyterlab-device-bench: unsaved record',
-            JSON.stringify(error.record)
-          );
-          return { ...fail(error.message), records: error.records };
-        }
-        model.start([]);
-        return fail((error as Error).message);
-      }
-    };
 
     app.commands.addCommand(CommandIDs.cancelBenchmark, {
       label: trans.__('Cancel Benchmark'),

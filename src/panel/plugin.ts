@@ -5,15 +5,9 @@ import type {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ILabShell, ILayoutRestorer } from '@jupyterlab/application';
-import {
-  Clipboard,
-  ICommandPalette,
-  type ISessionContext
-} from '@jupyterlab/apputils';
+import { ILayoutRestorer } from '@jupyterlab/application';
+import { Clipboard, ICommandPalette } from '@jupyterlab/apputils';
 import { IStateDB } from '@jupyterlab/statedb';
-import { type ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
-import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import {
   CommandToolbarButton,
@@ -26,6 +20,7 @@ import { chipIcon } from '../icons';
 import { SETTINGS_ID } from '../settings';
 import {
   CommandIDs,
+  ICurrentKernelWidget,
   IDevicePanel,
   IDeviceProbe,
   TRANSLATION_DOMAIN
@@ -61,26 +56,16 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
   id: SETTINGS_ID,
   description: 'A sidebar panel that shows which devices the kernel can use.',
   autoStart: true,
-  requires: [IDeviceProbe],
+  requires: [IDeviceProbe, ICurrentKernelWidget],
   provides: IDevicePanel,
-  optional: [
-    ITranslator,
-    ILayoutRestorer,
-    ICommandPalette,
-    INotebookTracker,
-    IConsoleTracker,
-    ILabShell,
-    IStateDB
-  ],
+  optional: [ITranslator, ILayoutRestorer, ICommandPalette, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     probe: IDeviceProbe,
+    current: ICurrentKernelWidget,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    notebooks: INotebookTracker | null,
-    consoles: IConsoleTracker | null,
-    labShell: ILabShell | null,
     state: IStateDB | null
   ): IDevicePanel => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
@@ -138,7 +123,7 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
       app.commands.notifyCommandChanged(CommandIDs.refresh);
       app.commands.notifyCommandChanged(CommandIDs.restartAndCheck);
     });
-    notebooks?.currentChanged.connect(() => {
+    current.changed.connect(() => {
       if (app.commands.hasCommand(CommandIDs.exportReport)) {
         app.commands.notifyCommandChanged(CommandIDs.exportReport);
       }
@@ -166,38 +151,14 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
         });
     }
 
-    const follow = (session: ISessionContext | null, isNotebook: boolean) => {
-      model.setSession(session, isNotebook);
-    };
-    notebooks?.currentChanged.connect((_, panel) => {
-      if (panel) {
-        follow(panel.sessionContext, true);
-      } else if (model.isNotebook) {
-        follow(consoles?.currentWidget?.sessionContext ?? null, false);
-      }
-    });
-    consoles?.currentChanged.connect((_, panel) => {
-      if (panel) {
-        follow(panel.sessionContext, false);
-      } else if (!model.isNotebook) {
-        follow(notebooks?.currentWidget?.sessionContext ?? null, true);
-      }
-    });
-    // A tracker only signals when its own current widget changes: going back
-    // from a console to the notebook that was current all along is seen here.
-    labShell?.currentChanged.connect((_, args) => {
-      const widget = args.newValue;
-      if (widget && notebooks?.has(widget)) {
-        follow((widget as NotebookPanel).sessionContext, true);
-      } else if (widget && consoles?.has(widget)) {
-        follow((widget as ConsolePanel).sessionContext, false);
-      }
-    });
-    if (notebooks?.currentWidget) {
-      follow(notebooks.currentWidget.sessionContext, true);
-    } else if (consoles?.currentWidget) {
-      follow(consoles.currentWidget.sessionContext, false);
-    }
+    // The kernel of the notebook or console last made current.
+    const follow = () =>
+      model.setSession(
+        current.current?.sessionContext ?? null,
+        current.isNotebook
+      );
+    current.changed.connect(follow);
+    follow();
 
     app.shell.add(panel, 'left', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
@@ -249,10 +210,10 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
           required: ['cell']
         }
       },
-      isEnabled: () => !!notebooks?.currentWidget,
+      isEnabled: () => !!current.currentNotebook,
       execute: args => {
         const cell = validFixCell(args.cell);
-        const notebook = notebooks?.currentWidget?.content.model;
+        const notebook = current.currentNotebook?.content.model;
         if (cell === null) {
           throw new Error(
             trans.__(

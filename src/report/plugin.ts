@@ -22,7 +22,12 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { followSettings } from '../settings';
-import { CommandIDs, IDevicePanel, TRANSLATION_DOMAIN } from '../tokens';
+import {
+  CommandIDs,
+  ICurrentKernelWidget,
+  IDevicePanel,
+  TRANSLATION_DOMAIN
+} from '../tokens';
 import { METADATA_KEY } from '../common/contract';
 import {
   FORMATS,
@@ -154,11 +159,12 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-device-bench:report',
   description: 'Exports and merges benchmark timing reports.',
   autoStart: true,
-  requires: [INotebookTracker],
+  requires: [INotebookTracker, ICurrentKernelWidget],
   optional: [IDevicePanel, ISettingRegistry, ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
+    current: ICurrentKernelWidget,
     devicePanel: IDevicePanel | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
@@ -302,8 +308,9 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
       });
       view.disposed.connect(() => model.dispose());
       devicePanel.addSection(view, { rank: 200 });
-      model.setNotebook(notebooks.currentWidget);
-      notebooks.currentChanged.connect((_, panel) => model.setNotebook(panel));
+      const follow = () => model.setNotebook(current.currentNotebook);
+      follow();
+      current.changed.connect(follow);
     }
 
     if (palette) {

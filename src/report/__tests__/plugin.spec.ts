@@ -8,7 +8,7 @@ import { NotebookModel, type INotebookTracker } from '@jupyterlab/notebook';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { METADATA_KEY } from '../../common/contract';
-import { CommandIDs } from '../../tokens';
+import { CommandIDs, type ICurrentKernelWidget } from '../../tokens';
 import { validRun as fixtureRun } from './fixtures/build';
 import {
   leftOutDetails,
@@ -136,7 +136,13 @@ describe('report commands', () => {
       },
       currentChanged: { connect: () => undefined }
     } as unknown as INotebookTracker;
-    reportPlugin.activate(app, notebooks, null, null, null, null);
+    const current = {
+      get currentNotebook() {
+        return notebooks.currentWidget;
+      },
+      changed: { connect: () => undefined }
+    } as unknown as ICurrentKernelWidget;
+    reportPlugin.activate(app, notebooks, current, null, null, null, null);
     warning = jest.spyOn(Notification, 'warning');
   });
 
