@@ -37,6 +37,12 @@ WORK = [
     "    img = torch.nn.functional.conv2d(img, w, padding=1).tanh()\n"
     "print('inside', time.perf_counter() - t0)",
 ]
+# The 5% check compares the cells' sum with the kernel's wall time from the first timed cell's
+# start to the last one's end, which includes Jupyter's messaging between cells: 20-30 ms a cell
+# on a loaded 2-core machine (CI once saw 63 ms over three cells against a 1.04 s total). A
+# longer middle cell keeps that gap well under 5% without changing what is checked.
+LONG_WORK = [WORK[0], WORK[1].replace("time.sleep(0.5)", "time.sleep(3.0)"), WORK[2]]
+assert LONG_WORK[1] != WORK[1]
 
 
 def small_notebook(path: Path, work=WORK, before=("import time",), after=(), tags=True) -> Path:
@@ -79,7 +85,9 @@ def check(record):
 
 
 def test_same_device_twice(cli, tmp_path):
-    path = small_notebook(tmp_path / "mine.ipynb", after=("raise RuntimeError('after stop')",))
+    path = small_notebook(
+        tmp_path / "mine.ipynb", work=LONG_WORK, after=("raise RuntimeError('after stop')",)
+    )
     code, out, err = cli(
         os.fspath(path), "--device", "cpu", "--device", "cpu", "--param", "threads=1",
         "--output", "out.json", "--save-notebook", os.fspath(path),
@@ -99,7 +107,7 @@ def test_same_device_twice(cli, tmp_path):
         assert all(cell["status"] == "ok" for cell in run["cells"])
         total = sum(cell["seconds"] for cell in run["cells"])
         assert abs(total - run["total_seconds"]) <= 0.05 * run["total_seconds"], run
-        assert run["cells"][1]["seconds"] >= 0.5
+        assert run["cells"][1]["seconds"] >= 3.0
         assert run["peak_memory"]["peak_rss_bytes"] > 0
         assert run["versions"]["torch"].startswith("2.")
     assert report["recommendation"]["verdict"] == "single"
