@@ -435,10 +435,69 @@ def test_interrupt_before_any_device_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def wait_until_training(process: subprocess.Popen, timeout: float = 180) -> int:
+    """Wait for the run's kernel to send a progress display from inside its training loop, and
+    return the kernel's process id. It listens on the kernel's iopub channel (the connection
+    file named on the kernel's command line) instead of sleeping, so that a slow kernel start on
+    a loaded machine cannot make the Ctrl-C land before a cell. The newest kernel the command
+    started is the run's (the machine-label probe's kernel ends before the device starts); one
+    that ends meanwhile is let go."""
+    from queue import Empty
+
+    import psutil  # a dependency of ipykernel
+    from jupyter_client import BlockingKernelClient
+
+    deadline = time.monotonic() + timeout
+
+    def left(what: str) -> float:
+        assert process.poll() is None, f"the command ended while waiting for {what}"
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"gave up after {timeout} s waiting for {what}"
+        return remaining
+
+    def kernels() -> list[psutil.Process]:
+        found = []
+        for child in psutil.Process(process.pid).children(recursive=True):
+            try:
+                if "ipykernel_launcher" in " ".join(child.cmdline()):
+                    found.append(child)
+            except psutil.NoSuchProcess:
+                pass
+        return sorted(found, key=lambda child: child.create_time())
+
+    while True:
+        found = kernels()
+        if not found:
+            left("a kernel to start")
+            time.sleep(0.1)
+            continue
+        kernel = found[-1]
+        try:
+            argv = kernel.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        client = BlockingKernelClient()
+        client.load_connection_file(argv[argv.index("-f") + 1])
+        client.start_channels(shell=False, stdin=False, hb=False, control=False)
+        try:
+            while kernel.is_running():
+                try:
+                    msg = client.get_iopub_msg(timeout=min(left("a training progress display"), 2))
+                except Empty:
+                    continue
+                data = msg["content"].get("data") or {}
+                if data.get(nbutil.PROGRESS_MIME, {}).get("phase") == "training":
+                    return kernel.pid
+        finally:
+            client.stop_channels()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_interrupt_records_cancelled_and_stops(kernel_env, tmp_path):
     """A real Ctrl-C (SIGINT) to the command: the current device is recorded as cancelled, the
     notebook written, the next device not started, the kernel shut down."""
+    import psutil  # a dependency of ipykernel
+
     command = [
         sys.executable,
         "-m",
@@ -477,7 +536,7 @@ def test_interrupt_records_cancelled_and_stops(kernel_env, tmp_path):
         for line in process.stderr:
             if "[1/2] cpu: starting" in line:
                 break
-        time.sleep(6)  # kernel start-up and into the (endless) timed loop
+        kernel_pid = wait_until_training(process)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=90)
     finally:
@@ -493,8 +552,9 @@ def test_interrupt_records_cancelled_and_stops(kernel_env, tmp_path):
     assert run["status"] == "cancelled" and run["device"] == "cpu"
     assert run["error"].startswith("cancelled: interrupted (Ctrl-C or SIGTERM) during cell ")
     assert run["machine_label"] and run["train_seconds"] is None
-    # The kernel was shut down: its connection file is gone.
+    # The kernel was shut down: its process and its connection file are gone.
     assert not list((kernel_env / "runtime").glob("kernel-*.json"))
+    assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie"
 
 
 # --- the device loop's bookkeeping (a fake execution stands in for the kernel) ---------------

@@ -61,16 +61,20 @@ export async function startServer(
 }
 
 /**
- * Wait until `check` holds.
+ * Wait until `check` holds, for at most `timeoutMs`; when it gives up, the
+ * error says what it waited for.
  */
 export async function waitFor(
   check: () => boolean,
+  what: string,
   timeoutMs = 120_000
 ): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs) {
-      throw new Error('timed out waiting');
+      throw new Error(
+        `Gave up after ${timeoutMs / 1000} s waiting for ${what}.`
+      );
     }
     await new Promise(resolve => setTimeout(resolve, 50));
   }

@@ -303,7 +303,7 @@ describe('benchmark driver against a real kernel', () => {
       ).rejects.toThrow(/refused/);
       expect(JSON.stringify(panel.content.model!.toJSON())).toBe(before);
       expect(driver.isRunning).toBe(false);
-      await waitFor(() => !driver.isRunning);
+      await waitFor(() => !driver.isRunning, 'the driver to be idle');
     } finally {
       driver.dispose();
       await close(panel);

@@ -179,13 +179,32 @@ describe('kernel probe against a real kernel', () => {
 
   it('times out with a clear message, and a retry works', async () => {
     const service = new DeviceProbeService();
-    // Keep the kernel busy briefly so the probe can't answer in 1 ms.
-    const sleeper = kernel.requestExecute({
-      code: 'import time; time.sleep(0.5)'
+    // The probe's clock starts once the kernel works on it, so a busy kernel
+    // would not do: the next request with user expressions (the probe) is
+    // made to take 2.5 s in the kernel, ten times the timeout, whatever the
+    // load. The kernel's own method is back for every request after it.
+    const stall = await run(
+      kernel,
+      [
+        'def _device_bench_stall():',
+        '    import time',
+        '    shell = get_ipython()',
+        '    plain = shell.user_expressions',
+        '    def stalled(expressions):',
+        '        if expressions:',
+        '            del shell.user_expressions',
+        '            time.sleep(2.5)',
+        '        return plain(expressions)',
+        '    shell.user_expressions = stalled',
+        '_device_bench_stall()',
+        'del _device_bench_stall'
+      ].join('\n')
+    );
+    expect(stall.status).toBe('ok');
+    const outcome = await service.probe(kernel, {
+      force: true,
+      timeoutMs: 250
     });
-    const outcome = await service.probe(kernel, { force: true, timeoutMs: 1 });
-    await sleeper.done;
-    sleeper.dispose();
     expect(outcome).toMatchObject({ kind: 'error', reason: 'timeout' });
     expect((outcome as { message: string }).message).toMatch(/did not answer/);
     expect(service.cached(kernel.id)).toBeUndefined();
@@ -195,15 +214,17 @@ describe('kernel probe against a real kernel', () => {
 
   it('answers a connection made while a long cell runs, without timing out', async () => {
     const service = new DeviceProbeService();
+    // The cell runs twice as long as the probe's timeout, which leaves the
+    // probe 3 s to answer once the cell ends (it takes well under 1 s).
     const sleeper = kernel.requestExecute({
-      code: 'import time; time.sleep(3)'
+      code: 'import time; time.sleep(6)'
     });
-    await waitFor(() => kernel.status === 'busy');
+    await waitFor(() => kernel.status === 'busy', 'the long cell to start');
     // As when the page loads during a long cell: this connection's
     // kernel_info is answered only once the cell ends.
     const late = kernels.connectTo({ model: kernel.model });
     try {
-      const outcome = await service.probe(late, { timeoutMs: 1500 });
+      const outcome = await service.probe(late, { timeoutMs: 3000 });
       await sleeper.done;
       expect(outcome.kind).toBe('ready');
     } finally {
@@ -224,7 +245,10 @@ describe('kernel probe against a real kernel', () => {
       const seen: string[] = [];
       other.statusChanged.connect((_, status) => seen.push(status));
       await kernel.restart();
-      await waitFor(() => seen.includes('starting') && other.status === 'idle');
+      await waitFor(
+        () => seen.includes('starting') && other.status === 'idle',
+        'the other connection to see the restart and then idle'
+      );
       expect(service.cached(other.id)).toBeUndefined();
       expect((await service.probe(other)).kind).toBe('ready');
       expect(service.size).toBe(1);
@@ -295,7 +319,10 @@ describe('kernel probe against a real kernel', () => {
       expect(executed).toEqual([]);
       expect(model.report).toBeNull();
       model.setActive(true);
-      await waitFor(() => model.state === 'ready');
+      await waitFor(
+        () => model.state === 'ready',
+        'the shown panel to probe the kernel'
+      );
       expect(executed).toHaveLength(1);
       sessionKernel.anyMessage.disconnect(count);
       model.setSession(null);
@@ -305,18 +332,25 @@ describe('kernel probe against a real kernel', () => {
       const cell = sessionKernel.requestExecute({
         code: 'import time; time.sleep(2)'
       });
-      await waitFor(() => sessionKernel.status === 'busy');
+      await waitFor(
+        () => sessionKernel.status === 'busy',
+        'the long cell to start'
+      );
       model.setSession(context, true);
       expect(model.state).toBe('waiting');
       await cell.done;
       cell.dispose();
-      await waitFor(() => model.state === 'ready');
+      await waitFor(
+        () => model.state === 'ready',
+        'the panel to probe once the long cell ended'
+      );
       expect(model.report?.torch.installed).toBe(true);
 
       states.length = 0;
       await context.restartKernel();
       await waitFor(
-        () => model.state === 'ready' && states.includes('starting')
+        () => model.state === 'ready' && states.includes('starting'),
+        'the panel to follow the restart and probe again'
       );
       expect(states[0]).toBe('starting');
       expect(probe.cached(sessionKernel.id)?.kind).toBe('ready');
