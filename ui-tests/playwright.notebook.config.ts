@@ -2,67 +2,24 @@
  * Galata (Playwright) configuration for Jupyter Notebook 7: a real
  * `jupyter notebook` on 127.0.0.1, in Debian's Chromium, with Jupyter's
  * config, data and runtime folders in a scratch folder of its own (as in
- * playwright.config.ts, so the two suites never share state).
+ * playwright.config.ts, so the two suites never share state; both from
+ * galata.shared.ts). Its port: DEVICE_BENCH_NOTEBOOK_PORT, or a free one.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { galataConfig, scratchFolder, serverPort } from './galata.shared';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
-
-const PORT = Number(process.env.DEVICE_BENCH_NOTEBOOK_PORT ?? 8898);
-const scratch = path.resolve(__dirname, '.jupyter-test-notebook');
-
-// Only the runner's main process prepares the folders, once per run.
-if (!process.env.TEST_WORKER_INDEX) {
-  fs.rmSync(scratch, { recursive: true, force: true });
-  for (const dir of ['config', 'data', 'runtime', 'ipython', 'root']) {
-    fs.mkdirSync(path.join(scratch, dir), { recursive: true });
-  }
-}
+const config = galataConfig({
+  app: 'notebook',
+  port: serverPort('DEVICE_BENCH_NOTEBOOK_PORT'),
+  readyPath: '/tree',
+  scratch: scratchFolder('.jupyter-test-notebook')
+});
 
 export default {
-  ...baseConfig,
+  ...config,
   testDir: 'notebook7',
-  reporter: [['list']],
-  retries: 0,
-  workers: 1,
-  timeout: 120_000,
-  expect: { timeout: 30_000 },
   use: {
-    ...baseConfig.use,
+    ...config.use,
     // Notebook 7 serves its pages at /tree, /notebooks/..., not under /lab.
-    appPath: '',
-    baseURL: `http://127.0.0.1:${PORT}`,
-    video: 'off',
-    trace: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
-  },
-  webServer: {
-    command: `jupyter notebook --config jupyter_server_test_config.py --ServerApp.port=${PORT}`,
-    url: `http://127.0.0.1:${PORT}/tree`,
-    cwd: __dirname,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: 'ignore',
-    stderr: process.env.DEVICE_BENCH_UI_DEBUG ? 'pipe' : 'ignore',
-    env: {
-      ...process.env,
-      JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
-      JUPYTER_DATA_DIR: path.join(scratch, 'data'),
-      JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
-      IPYTHONDIR: path.join(scratch, 'ipython'),
-      JUPYTERLAB_GALATA_ROOT_DIR: path.join(scratch, 'root')
-    }
+    appPath: ''
   }
 };

@@ -11,8 +11,7 @@ import {
   NotebookModelFactory,
   type NotebookPanel
 } from '@jupyterlab/notebook';
-import { type KernelMessage, ServiceManager } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
+import type { KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { execFileSync } from 'node:child_process';
 import {
@@ -29,10 +28,14 @@ import {
   openNotebook,
   savedRuns
 } from '../__tests__/notebook';
-import { startServer } from '../__tests__/server';
 import { SMALL_RUN } from '../__tests__/smallRun';
 import { trackConnections } from './connections';
-import { addRow, countUncaught, diskState } from './table';
+import {
+  countUncaught,
+  diskState,
+  expectNothingLost,
+  useServer
+} from './table';
 
 const TINY = { ...SMALL_RUN, train_size: 128, test_size: 64 };
 
@@ -42,26 +45,16 @@ function signalKernel(panel: NotebookPanel, signal: string): void {
 }
 
 describe('faults around the benchmark driver', () => {
-  const server = new JupyterServer();
-  let manager: ServiceManager.IManager;
-
-  beforeAll(async () => {
-    await startServer(server, {
+  const served = useServer({
+    serverApp: () => ({
       contents_manager_class:
         'jupyterlab_device_bench.tests.faulty_contents.FaultyContentsManager'
-    });
-    manager = new ServiceManager({ standby: 'never' });
-    await manager.ready;
-  }, 180_000);
-
-  afterAll(async () => {
-    manager?.dispose();
-    await server.shutdown();
+    })
   });
 
   it('restarts safely while a kernel_info request is unanswered', async () => {
     const name = 'fault-kernel-info.ipynb';
-    const panel = await openNotebook(manager, name);
+    const panel = await openNotebook(served.manager, name);
     const driver = new BenchmarkDriver();
     const uncaught = countUncaught();
     const requests: Promise<string>[] = [];
@@ -95,8 +88,8 @@ describe('faults around the benchmark driver', () => {
       });
       const outcomes = await Promise.all(requests);
       const errors = uncaught();
-      const { lost, invalid } = await diskState(manager, name, records);
-      addRow({
+      const { lost, invalid } = await diskState(served.manager, name, records);
+      expectNothingLost({
         fault: 'restart while a kernel_info request is unanswered',
         tries: requests.length,
         lost,
@@ -106,11 +99,6 @@ describe('faults around the benchmark driver', () => {
       });
       expect(records.map(r => r.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
       expect(outcomes).toEqual(['ended', 'ended', 'ended']);
-      expect({ lost, invalid, errors }).toEqual({
-        lost: 0,
-        invalid: 0,
-        errors: 0
-      });
     } finally {
       uncaught();
       driver.dispose();
@@ -130,9 +118,9 @@ describe('faults around the benchmark driver', () => {
       outputs: [],
       execution_count: null,
       source:
-        'import signal\nimport time\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)\n'
+        'import signal\nimport time\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("SIGINT ignored", flush=True)\nwhile True:\n    time.sleep(0.05)\n'
     });
-    const panel = await openNotebook(manager, name, content);
+    const panel = await openNotebook(served.manager, name, content);
     const tries = 2;
     const took: number[] = [];
     const uncaught = countUncaught();
@@ -143,16 +131,18 @@ describe('faults around the benchmark driver', () => {
         const driver = new BenchmarkDriver();
         let cancelledAt = 0;
         const onIOPub = (_: unknown, msg: KernelMessage.IIOPubMessage) => {
+          // Cancel once the cell says SIGINT is ignored (not a fixed delay
+          // after it starts: on a loaded machine the interrupt could land
+          // before the handler is set, and test an ordinary cell instead).
           if (
             !cancelledAt &&
-            msg.header.msg_type === 'execute_input' &&
-            String((msg.content as { code: string }).code).includes('SIG_IGN')
+            msg.header.msg_type === 'stream' &&
+            String((msg.content as { text: string }).text).includes(
+              'SIGINT ignored'
+            )
           ) {
-            // Let the loop start, then cancel.
-            setTimeout(() => {
-              cancelledAt = performance.now();
-              driver.cancel();
-            }, 500);
+            cancelledAt = performance.now();
+            driver.cancel();
           }
         };
         driver.changed.connect((_, event) => {
@@ -171,13 +161,13 @@ describe('faults around the benchmark driver', () => {
         });
         panel.sessionContext.session?.kernel?.iopubMessage.disconnect(onIOPub);
         driver.dispose();
-        const state = await diskState(manager, name, records);
+        const state = await diskState(served.manager, name, records);
         lost += state.lost;
         invalid += state.invalid;
         expect(records.map(r => r.status)).toEqual(['cancelled']);
       }
       const errors = uncaught();
-      addRow({
+      expectNothingLost({
         fault: 'a cell hangs and ignores SIGINT, then Cancel',
         tries,
         lost,
@@ -186,11 +176,6 @@ describe('faults around the benchmark driver', () => {
         notes: `cancelled record ${took.map(ms => (ms / 1000).toFixed(1)).join(', ')} s after Cancel (interrupt, then restart after ${CANCEL_GRACE_MS / 1000} s)`
       });
       expect(took.every(ms => ms < 30_000)).toBe(true);
-      expect({ lost, invalid, errors }).toEqual({
-        lost: 0,
-        invalid: 0,
-        errors: 0
-      });
     } finally {
       uncaught();
       await closeNotebook(panel);
@@ -203,7 +188,7 @@ describe('faults around the benchmark driver', () => {
   ])(
     'stops with the records in hand when saving fails: %s',
     async (name, fault) => {
-      const panel = await openNotebook(manager, name);
+      const panel = await openNotebook(served.manager, name);
       const driver = new BenchmarkDriver();
       const shown: PartialJSONObject[] = [];
       driver.changed.connect((_, event) => {
@@ -236,7 +221,7 @@ describe('faults around the benchmark driver', () => {
         const lost = notSaved.records.filter(
           r => !inModel.some(m => m.id === r.id)
         ).length;
-        addRow({
+        expectNothingLost({
           fault: `saving fails: ${fault}`,
           tries: 1,
           lost,
@@ -250,11 +235,9 @@ describe('faults around the benchmark driver', () => {
         expect(notSaved.records.map(r => r.status)).toEqual(['ok']);
         expect(shown.map(r => r.id)).toEqual(notSaved.records.map(r => r.id));
         expect(notSaved.inNotebook).toBe(true);
-        expect(lost).toBe(0);
         expect(notSaved.message).toMatch(/could not be saved/);
         expect(notSaved.message).toMatch(/open notebook/);
         expect(notSaved.message).toMatch(/Save Notebook As/);
-        expect(errors).toBe(0);
       } finally {
         uncaught();
         driver.dispose();
@@ -266,16 +249,16 @@ describe('faults around the benchmark driver', () => {
 
   it('keeps every record when another window saves the notebook mid-run', async () => {
     const name = 'fault-two-windows.ipynb';
-    const panel = await openNotebook(manager, name);
+    const panel = await openNotebook(served.manager, name);
     // The second window: the same file, loaded before the run, no kernel.
     const other = new Context<INotebookModel>({
-      manager,
+      manager: served.manager,
       factory: new NotebookModelFactory(),
       path: name,
       kernelPreference: { shouldStart: false, canStart: false }
     });
     await other.initialize(false);
-    const driver = new BenchmarkDriver({ contents: manager.contents });
+    const driver = new BenchmarkDriver({ contents: served.manager.contents });
     const uncaught = countUncaught();
     // JupyterLab asks the second window before it overwrites a file changed
     // on disk; the user answers Overwrite (the worst case for the records).
@@ -320,13 +303,13 @@ describe('faults around the benchmark driver', () => {
       });
       await edited;
       const errors = uncaught();
-      const { lost, invalid } = await diskState(manager, name, records);
-      const file = await manager.contents.get(name, { content: true });
+      const { lost, invalid } = await diskState(served.manager, name, records);
+      const file = await served.manager.contents.get(name, { content: true });
       const cells = (file.content as { cells: { source: string }[] }).cells;
       const kept = cells.some(c =>
         String(c.source).includes('edited in the other window')
       );
-      addRow({
+      expectNothingLost({
         fault:
           'another window saves the notebook mid-run (File Changed: Overwrite)',
         tries: 1,
@@ -341,11 +324,6 @@ describe('faults around the benchmark driver', () => {
       expect(dialogs).toHaveLength(1);
       expect(dialogs[0]).toMatch(/changed on disk|File Changed/i);
       expect(driver.savedBeside).toBe(true);
-      expect({ lost, invalid, errors }).toEqual({
-        lost: 0,
-        invalid: 0,
-        errors: 0
-      });
     } finally {
       uncaught();
       Dialog.tracker.widgetAdded.disconnect(onDialog);
@@ -357,7 +335,7 @@ describe('faults around the benchmark driver', () => {
 
   it('finishes correctly when the notebook is edited during the run', async () => {
     const name = 'fault-edit.ipynb';
-    const panel = await openNotebook(manager, name);
+    const panel = await openNotebook(served.manager, name);
     const model = panel.content.model!;
     const driver = new BenchmarkDriver();
     const uncaught = countUncaught();
@@ -393,11 +371,11 @@ describe('faults around the benchmark driver', () => {
         machineLabel: 'fault suite'
       });
       const errors = uncaught();
-      const { lost, invalid } = await diskState(manager, name, records);
+      const { lost, invalid } = await diskState(served.manager, name, records);
       const tags = model.sharedModel.cells.map(c =>
         ((c.getMetadata('tags') as string[]) ?? []).join(',')
       );
-      addRow({
+      expectNothingLost({
         fault:
           'notebook edited during the run (cells added/deleted, device and parameters cells deleted)',
         tries: edits,
@@ -414,11 +392,6 @@ describe('faults around the benchmark driver', () => {
       expect(tags.filter(t => t.includes('injected-parameters'))).toHaveLength(
         1
       );
-      expect({ lost, invalid, errors }).toEqual({
-        lost: 0,
-        invalid: 0,
-        errors: 0
-      });
     } finally {
       uncaught();
       driver.dispose();
@@ -430,7 +403,7 @@ describe('faults around the benchmark driver', () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     expect(gc).toBeDefined(); // run with node --expose-gc (make test-faults does)
     const name = 'fault-fifty.ipynb';
-    const panel = await openNotebook(manager, name);
+    const panel = await openNotebook(served.manager, name);
     const history = 10;
     const runs = 50;
     // Live signal connections anywhere (JupyterLab's own included).
@@ -454,7 +427,11 @@ describe('faults around the benchmark driver', () => {
         driver.dispose();
         all.push(...records);
         expect(records.map(r => r.status)).toEqual(['ok']);
-        const state = await diskState(manager, name, all.slice(-history));
+        const state = await diskState(
+          served.manager,
+          name,
+          all.slice(-history)
+        );
         lost += state.lost;
         invalid += state.invalid;
         gc!();
@@ -462,9 +439,9 @@ describe('faults around the benchmark driver', () => {
         live.push(tracker.live());
       }
       const errors = uncaught();
-      const saved = await savedRuns(manager, name);
+      const saved = await savedRuns(served.manager, name);
       const at = (xs: number[], i: number) => xs[i - 1].toFixed(0);
-      addRow({
+      expectNothingLost({
         fault: `${runs} runs in a row in one page (history ${history})`,
         tries: runs,
         lost,
@@ -480,11 +457,6 @@ describe('faults around the benchmark driver', () => {
       // output area per run would show here.
       expect(live[runs - 1] - live[9]).toBeLessThanOrEqual(5);
       expect(heap[runs - 1] - heap[9]).toBeLessThan(25);
-      expect({ lost, invalid, errors }).toEqual({
-        lost: 0,
-        invalid: 0,
-        errors: 0
-      });
     } finally {
       tracker.restore();
       uncaught();

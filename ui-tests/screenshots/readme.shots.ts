@@ -3,16 +3,10 @@
  * dark themes after a quick benchmark on the CPU, the recorded runs, and a
  * run in progress. Written to docs/images/*.png (run `make screenshots`).
  */
-import {
-  expect,
-  galata,
-  IJupyterLabPageFixture,
-  test
-} from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'node:path';
 import { SMALL_RUN as SMALL } from '../../src/__tests__/smallRun';
-
-const PANEL = '#jp-DeviceBench-panel';
+import { PANEL, runBenchmark, ZH_CN } from '../helpers';
 const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 // Galata's kernel mock breaks the per-device kernel restarts (see benchmark.spec.ts).
@@ -34,18 +28,6 @@ async function setExpanded(
     await node.click();
   }
   await expect(node).toHaveAttribute('aria-expanded', String(expanded));
-}
-
-function run(page: IJupyterLabPageFixture, params: Record<string, unknown>) {
-  return page.evaluate(
-    p =>
-      window.jupyterapp.commands.execute('device-bench:run-benchmark', {
-        devices: ['cpu'],
-        profile: 'quick',
-        params: p
-      }) as Promise<any>,
-    params
-  );
 }
 
 test('README screenshots', async ({ page }) => {
@@ -73,7 +55,7 @@ test('README screenshots', async ({ page }) => {
 
   // Two quick runs on the CPU, so that the table and the chart have rows.
   for (let i = 0; i < 2; i++) {
-    const outcome = await run(page, SMALL);
+    const outcome = await runBenchmark(page, SMALL);
     expect(outcome.ok).toBe(true);
   }
   await expect(
@@ -113,7 +95,7 @@ test('README screenshots', async ({ page }) => {
   await page.theme.setLightTheme();
 
   // A run in progress (cancelled once the picture is taken).
-  const longer = run(page, { ...SMALL, epochs: 20, repeat_to: 20000 });
+  const longer = runBenchmark(page, { ...SMALL, epochs: 20, repeat_to: 20000 });
   await expect(
     panel.locator('.jp-DeviceBench-progress li[data-state="running"]')
   ).toContainText('epoch', { timeout: 120_000 });
@@ -127,20 +109,7 @@ test('README screenshots', async ({ page }) => {
 });
 
 test.describe('in Chinese', () => {
-  test.use({
-    mockSettings: {
-      ...galata.DEFAULT_SETTINGS,
-      '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
-    },
-    // Galata waits for a tab named "Launcher"; in Chinese it is 启动器.
-    // eslint-disable-next-line no-empty-pattern
-    waitForApplication: async ({}, use) => {
-      await use(async page => {
-        await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-        await page.locator('.jp-Launcher').waitFor();
-      });
-    }
-  });
+  test.use(ZH_CN);
 
   test('the panel in Simplified Chinese', async ({ page }) => {
     await page.evaluate(() =>

@@ -4,8 +4,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { SMALL_RUN as SMALL } from '../../src/__tests__/smallRun';
-
-const PANEL = '#jp-DeviceBench-panel';
+import { PANEL, runBenchmark } from '../helpers';
 
 // Galata's kernel-tracking mock answers every POST under /api/kernels with
 // 201, which breaks kernel restarts (the driver restarts per device); the
@@ -39,21 +38,6 @@ async function savedRuns(
     });
     return (model.content as any).metadata.device_bench?.runs ?? [];
   }, file);
-}
-
-function runBenchmark(
-  page: IJupyterLabPageFixture,
-  params: Record<string, unknown>
-) {
-  return page.evaluate(
-    p =>
-      window.jupyterapp.commands.execute('device-bench:run-benchmark', {
-        devices: ['cpu'],
-        profile: 'quick',
-        params: p
-      }) as Promise<any>,
-    params
-  );
 }
 
 test('open from the launcher, run, see progress and the recorded table', async ({

@@ -4,25 +4,10 @@
  * ships (jupyterlab_device_bench/locale/zh_CN, found through the jupyterlab.locale entry
  * point). A real kernel with torch answers the probe; its diagnosis is worded by code.
  */
-import { expect, galata, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
+import { PANEL, ZH_CN } from '../helpers';
 
-const PANEL = '#jp-DeviceBench-panel';
-
-test.use({
-  mockSettings: {
-    ...galata.DEFAULT_SETTINGS,
-    '@jupyterlab/translation-extension:plugin': { locale: 'zh_CN' }
-  },
-  // Galata's own readiness check looks for a tab named "Launcher" (English);
-  // here it is 启动器: wait for the splash to go and the launcher to show.
-  // eslint-disable-next-line no-empty-pattern
-  waitForApplication: async ({}, use) => {
-    await use(async page => {
-      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-      await page.locator('.jp-Launcher').waitFor();
-    });
-  }
-});
+test.use(ZH_CN);
 
 test('the panel, its sections, buttons and a diagnosis in Chinese', async ({
   page
