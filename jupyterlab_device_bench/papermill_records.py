@@ -26,7 +26,8 @@ RULE = CONTRACT["papermill"]
 SOURCE = CONTRACT["record"]["sources"]["papermill"]
 METADATA = RULE["metadata_key"]
 _TIME = re.compile(RULE["time_pattern"])
-_DEVICE_LINE = re.compile(RULE["device_line"], re.MULTILINE)
+_DEVICE_LINE = re.compile(RULE["device_line"])
+_LABEL = re.compile(RULE["label_pattern"])
 RESULT_TAG = contract.TAGS["result"]
 MACHINE_TAG = contract.TAGS["machine"]
 RESULT_MIME = contract.MIME["result"]
@@ -106,26 +107,26 @@ def _device(cells: list[Mapping[str, Any]]) -> tuple[str | None, str | None]:
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
                 text = output.get("text")
                 text = "".join(text) if isinstance(text, list) else text
-                match = _DEVICE_LINE.search(text) if isinstance(text, str) else None
-                if match and records.RECORD_DEVICE_PATTERN.match(match.group(1)):
-                    return match.group(1), match.group(2) or None
+                for line in text.split("\n") if isinstance(text, str) else []:
+                    match = _DEVICE_LINE.search(line)
+                    if match and records.RECORD_DEVICE_PATTERN.match(match.group(1)):
+                        return match.group(1), match.group(2) or None
     return None, None
 
 
 def _label(
     parameters: Mapping[str, Any], result: Mapping[str, Any] | None, override: str | None
 ) -> str:
-    for candidate in (override, parameters.get(RULE["label_parameter"])):
-        if candidate is not None:
-            try:
-                return records.check_machine_label(candidate)
-            except ValueError:
-                if candidate is override:
-                    raise
+    if override is not None:
+        return records.check_machine_label(override)
+    limit = CONTRACT["machine_label"]["max"]
+    value = parameters.get(RULE["label_parameter"])
+    if isinstance(value, str) and _LABEL.fullmatch(value):
+        return truncate_units(value, limit)
     cpu = result.get("cpu") if result is not None else None
     model = cpu.get("model") if isinstance(cpu, Mapping) else None
-    if isinstance(model, str) and model.strip():
-        return truncate_units(model.strip(), records.MAX_LABEL_CHARS)
+    if isinstance(model, str) and model:
+        return truncate_units(model, limit)
     return CONTRACT["machine_label"]["unknown"]
 
 
@@ -141,15 +142,12 @@ def papermill_record(
     metadata = nb.get("metadata") if isinstance(nb, Mapping) else None
     papermill = metadata.get(METADATA) if isinstance(metadata, Mapping) else None
     if not isinstance(papermill, Mapping):
-        found = "nothing" if papermill is None else type(papermill).__name__
-        raise MalformedPapermillError(
-            f"metadata.{METADATA} must be the object papermill writes, found {found}"
-        )
+        raise MalformedPapermillError(f"metadata.{METADATA} must be the object papermill writes")
     run_id = papermill.get("start_time")
     started = _time(run_id)
     if started is None:
         raise MalformedPapermillError(
-            f"metadata.{METADATA}.start_time is not papermill's time (found {str(run_id)[:40]!r})"
+            f"metadata.{METADATA}.start_time is not papermill's time (an ISO date and time)"
         )
     parameters = papermill.get("parameters", {})
     if parameters is None:

@@ -99,10 +99,7 @@ def read_source(
             else:
                 source.runs.append(record)
         if bench is None and not papermill:
-            source.problems.append(
-                f"the notebook has no {records.METADATA_KEY} metadata and papermill did not "
-                "execute it"
-            )
+            source.problems.append(f"the notebook has no {records.METADATA_KEY} metadata")
     elif isinstance(doc, Mapping) and "schema_version" in doc:
         _read_runs(doc, source, f"the {records.METADATA_KEY} object")
     else:
