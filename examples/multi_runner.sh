@@ -35,7 +35,7 @@ for label in "${labels[@]}"; do
     output="$OUT/bench-$index.ipynb"
     # shellcheck disable=SC2086  # WORKLOAD is a list of arguments
     "$PYTHON" -m jupyterlab_device_bench run --devices $DEVICES $WORKLOAD \
-        --param "data_dir=$DATA_DIR" --machine-label "$label" "${KERNEL_ARGS[@]}" \
+        --param "data_dir=$DATA_DIR" --machine-label "$label" ${KERNEL_ARGS[@]+"${KERNEL_ARGS[@]}"} \
         --output "$output" >"$OUT/bench-$index.log" 2>&1 &
     pids+=("$!")
     outputs+=("$output")
