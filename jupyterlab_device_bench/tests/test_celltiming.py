@@ -328,8 +328,8 @@ def test_real_cells_are_timed_on_the_kernel_clock(kernel):
     source = SOURCE.read_text(encoding="utf-8")
     silent(kernel, notebook_timing.install_expression(source, "cpu"))
     try:
-        # 1 s, so that the kernel's own overhead around a cell (tens of ms, more on a loaded
-        # machine) is small against the half second of slack the upper bound allows.
+        # 1 s, so that the kernel's own overhead around a cell (tens of ms; 0.32 s was seen for
+        # a 0.2 s sleep at load average 10) is small against the second of slack allowed.
         cell(kernel, "import time; time.sleep(1.0)")
         cell(kernel, "1/0")
         text, _ = silent(kernel, notebook_timing.TAKE_EXPRESSION)
@@ -339,7 +339,7 @@ def test_real_cells_are_timed_on_the_kernel_clock(kernel):
 
     cells = decode(ast.literal_eval(text))["cells"]
     assert len(cells) == 2
-    assert 1.0 <= cells[0]["seconds"] < 1.5, cells[0]
+    assert 1.0 <= cells[0]["seconds"] < 2.0, cells[0]
     assert cells[0]["ok"] is True and cells[0]["synchronized"] is False
     assert cells[1]["ok"] is False and cells[1]["error"] == "ZeroDivisionError"
     assert cells[1]["memory"]["peak_rss_bytes"] > 10 << 20
