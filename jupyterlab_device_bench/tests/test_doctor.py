@@ -267,8 +267,16 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         {"torch": None, "python": "3.15.0", "gpus": (AMPERE,), **D580},
         "torch-missing",
         0,
+        "posix",
+        pip(T14, "cu130", uninstall=None),
+    ),
+    (
+        "none-py316",
+        {"torch": None, "python": "3.16.0", "gpus": (AMPERE,), **D580},
+        "torch-missing",
+        0,
         "manual",
-        "No known torch release supports Python 3.15.0",
+        "No known torch release supports Python 3.16.0",
     ),
     (
         "none-linux-cpu",
