@@ -128,6 +128,10 @@ clean:
 bench-probe: setup chromium
 	npx playwright test -c bench/playwright.config.ts
 
+.PHONY: bench-doctor
+bench-doctor: setup
+	$(VENV)/bin/python bench/bench_doctor.py --repeats 7
+
 .PHONY: bench-report bench-notebook
 bench-report: setup
 	npx jest -c bench/jest.bench.config.js

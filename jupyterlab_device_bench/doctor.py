@@ -290,13 +290,41 @@ def _conda_lines(doc: Doc, shell: str, action: Doc, tool: str) -> list[str]:
     return [f"conda install -y -p {_quote_for(shell, prefix)} -c conda-forge {quoted}"]
 
 
+def path_fits_shell(shell: str, text: Any) -> bool:
+    """The allowlist for a path the kernel reported (interpreter, prefix, pixi manifest) before
+    it goes into a command: a string of printable characters; for cmd none that its double
+    quotes would not keep literal (``"``, and ``%`` which expands); for PowerShell no typographic
+    quotes (it reads them as quotes)."""
+    if not isinstance(text, str) or not text or len(text) > 1024:
+        return False
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        return False
+    if shell == "cmd":
+        return not re.search(r'["%]', text)
+    if shell == "powershell":
+        return not re.search("[\u2018-\u201e]", text)
+    return True
+
+
+def _paths_in(doc: Doc, tool: str) -> list[Any]:
+    env = doc.get("environment") or {}
+    if tool == "pixi":
+        return [env.get("pixi_project")] if env.get("pixi_project") else []
+    if tool == "conda-forge":
+        return [env.get("prefix")]
+    return [doc["python"].get("executable") or "python"]
+
+
 def render(doc: Doc, action: Doc, tool: str) -> tuple[list[Doc], str | None]:
-    """Commands for every shell this OS has, plus the notebook cell (which names no path)."""
+    """Commands for every shell this OS has, plus the notebook cell (which names no path).
+    A shell whose command would carry a path outside the allowlist gets no command."""
     os_name = doc["python"].get("os")
     make = _conda_lines if tool in ("conda-forge", "pixi") else _pip_lines
+    paths = _paths_in(doc, tool)
     commands = [
         {"shell": shell, "command": "\n".join(make(doc, shell, action, tool))}
         for shell in _shells(os_name)
+        if all(path_fits_shell(shell, path) for path in paths)
     ]
     cell = None
     if tool != "pixi":

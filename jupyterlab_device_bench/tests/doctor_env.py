@@ -65,9 +65,10 @@ def run_fake(
     installer: str = "pip",
     torchvision: str | None = None,
     torchaudio: str | None = None,
+    executable: str | None = None,
 ) -> dict[str, Any]:
     """The probe document of a fake machine, doctor advice included."""
-    exe = WINDOWS_PYTHON if os_name == "Windows" else POSIX_PYTHON
+    exe = executable or (WINDOWS_PYTHON if os_name == "Windows" else POSIX_PYTHON)
     if torch is None:
         monkeypatch.setitem(sys.modules, "torch", None)  # import torch -> ModuleNotFoundError
     else:

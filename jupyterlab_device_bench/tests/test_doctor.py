@@ -267,8 +267,16 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         {"torch": None, "python": "3.15.0", "gpus": (AMPERE,), **D580},
         "torch-missing",
         0,
+        "posix",
+        pip(T14, "cu130", uninstall=None),
+    ),
+    (
+        "none-py316",
+        {"torch": None, "python": "3.16.0", "gpus": (AMPERE,), **D580},
+        "torch-missing",
+        0,
         "manual",
-        "No known torch release supports Python 3.15.0",
+        "No known torch release supports Python 3.16.0",
     ),
     (
         "none-linux-cpu",
@@ -671,3 +679,35 @@ def test_newer_release_is_flagged_in_facts(doctor_doc) -> None:
         "torch_release_known": False,
         "newer_than_known": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("env", "shells"),
+    [
+        ({"executable": "/opt/odd\nname/bin/python"}, ["notebook"]),
+        ({"executable": "/opt/bell\x07/bin/python"}, ["notebook"]),
+        ({**WIN, "executable": "C:\\Users\\100%\\python.exe"}, ["powershell", "notebook"]),
+        ({**WIN, "executable": "C:\\Users\\it\u2019s\\python.exe"}, ["cmd", "notebook"]),
+        ({**WIN, "executable": "C:\\Users\\$me `x\\python.exe"}, ["powershell", "cmd", "notebook"]),
+    ],
+    ids=["newline", "control", "cmd-percent", "ps-typographic-quote", "ps-dollar-backtick"],
+)
+def test_a_path_outside_the_allowlist_gets_no_command_for_that_shell(
+    doctor_doc, env, shells
+) -> None:
+    """The interpreter's path is the one value of a command that the kernel, not the facts,
+    supplies: a shell gets a command only when the path passes that shell's allowlist; the
+    notebook cell names no path and is always there."""
+    from jupyterlab_device_bench import doctor
+
+    doc = doctor_doc(gpus=(AMPERE,), **D550, **env)
+    fix = _diagnostic(doc, "cpu-only-build")["fixes"][0]
+    assert [item["shell"] for item in fix["commands"]] == shells
+    assert fix["cell"] == f"%pip uninstall -y torch\n%pip install {Q13} --index-url {URL}cu126"
+    for item in fix["commands"]:
+        assert doctor.path_fits_shell(item["shell"], env["executable"]) or item["shell"] == (
+            "notebook"
+        )
+    if "powershell" in shells and "$" in env["executable"]:
+        (ps_command,) = [c["command"] for c in fix["commands"] if c["shell"] == "powershell"]
+        assert ps_command.startswith("& 'C:\\Users\\$me `x\\python.exe' -m pip uninstall")

@@ -19,29 +19,8 @@ import pytest
 from .conftest import DOCTOR_PATH, FACTS_PATH, PROBE_PATH, doctor_probe_expression
 from .test_probe import _execute, clean_env, decode_b64
 
-FAKE_RTX_NVML_C = r"""
-#include <string.h>
-typedef struct { unsigned long long total, free, used; } fake_memory;
-int nvmlInit_v2(void) { return 0; }
-int nvmlShutdown(void) { return 0; }
-int nvmlSystemGetCudaDriverVersion_v2(int *version) { *version = 12040; return 0; }
-int nvmlSystemGetDriverVersion(char *text, unsigned size) {
-    strncpy(text, "550.54.15", size); return 0;
-}
-int nvmlDeviceGetCount_v2(unsigned *count) { *count = 1; return 0; }
-int nvmlDeviceGetHandleByIndex_v2(unsigned index, void **handle) {
-    *handle = (void *)(unsigned long)(index + 1); return 0;
-}
-int nvmlDeviceGetName(void *handle, char *text, unsigned size) {
-    strncpy(text, "NVIDIA GeForce RTX 3070 Ti Laptop GPU", size); return 0;
-}
-int nvmlDeviceGetCudaComputeCapability(void *handle, int *major, int *minor) {
-    *major = 8; *minor = 6; return 0;
-}
-int nvmlDeviceGetMemoryInfo(void *handle, fake_memory *memory) {
-    memory->total = 8ULL << 30; memory->free = 0; memory->used = 0; return 0;
-}
-"""
+# One fake NVML source, also compiled by ui-tests/tests/doctor.spec.ts (values set by -D).
+FAKE_NVML_C = Path(__file__).with_name("fake_nvml.c")
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +30,8 @@ def fake_rtx_nvml(tmp_path_factory: pytest.TempPathFactory) -> Path:
     compiler = shutil.which("gcc") or shutil.which("cc")
     assert compiler, "a C compiler is needed to build the fake NVML library"
     folder = tmp_path_factory.mktemp("fake-rtx-nvml")
-    (folder / "fake_nvml.c").write_text(FAKE_RTX_NVML_C, encoding="utf-8")
     subprocess.run(
-        [compiler, "-shared", "-fPIC", "-o", str(folder / "libnvidia-ml.so.1"), "fake_nvml.c"],
+        [compiler, "-shared", "-fPIC", "-o", str(folder / "libnvidia-ml.so.1"), str(FAKE_NVML_C)],
         cwd=folder,
         check=True,
         capture_output=True,

@@ -209,14 +209,22 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
   /**
    * Restart the followed kernel, wait until it is idle, probe it afresh and
    * say whether `expect` (a device id) is now usable. Runs no cell.
+   *
+   * The restart gives the session a new kernel process of the same kernel
+   * spec (as the benchmark driver does), rather than restarting this one in
+   * place: an in-place restart cancels the requests the connection still
+   * waits on (JupyterLab's own kernel_info request among them) and can leave
+   * the connection "starting" for good. A new kernel gets a new connection.
    */
   async restartAndCheck(
     expect: string | null,
     timeoutMs = 120_000
   ): Promise<ICheckResult> {
+    const context = this._session;
+    const connection = context?.session ?? null;
     const kernel = this._currentKernel();
     this._checkResult = null;
-    if (!kernel) {
+    if (!context || !connection || !kernel) {
       this._checkResult = checkOutcome(null, expect);
       this.stateChanged.emit(void 0);
       return this._checkResult;
@@ -224,15 +232,30 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
     try {
       // Bounded, and never thrown past the model: a restart that fails or
       // hangs ends in a "failed" check (the probe below says what it sees).
-      await withTimeout(kernel.restart(), timeoutMs, "the kernel's restart");
-      await waitUntil(
-        () =>
-          this.isDisposed ||
-          kernel.isDisposed ||
-          (!this._isStarting() && kernel.status === 'idle'),
-        [kernel.statusChanged, kernel.connectionStatusChanged],
+      await withTimeout(
+        connection.changeKernel({ name: kernel.name }),
         timeoutMs,
-        'the restarted kernel to be idle'
+        'starting a new kernel'
+      );
+      await waitUntil(
+        () => {
+          const next = context.session?.kernel;
+          return (
+            this.isDisposed ||
+            !next ||
+            next.status === 'dead' ||
+            (!this._isStarting() &&
+              next.connectionStatus === 'connected' &&
+              next.status === 'idle')
+          );
+        },
+        [
+          context.statusChanged,
+          context.connectionStatusChanged,
+          context.kernelChanged
+        ],
+        timeoutMs,
+        'the new kernel to be idle'
       );
     } catch {
       // Probed below all the same.

@@ -527,8 +527,18 @@ export class EnvironmentView extends VDomRenderer<DevicePanelModel> {
           ? report.torch.version
           : trans.__('not installed')
       ],
+      [trans.__('Torch build'), report.environment?.torch_variant],
+      [trans.__('Installed with'), report.environment?.torch_installer],
+      [trans.__('Environment kind'), report.environment?.env_kind],
       [trans.__('Built for CUDA'), report.torch.cuda_build],
+      [trans.__('NVIDIA driver'), report.cuda.driver_version],
       [trans.__('Driver supports CUDA'), report.cuda.driver_cuda_version],
+      ...(report.cuda.nvml_gpus ?? []).map((gpu): [string, string] => [
+        trans.__('NVIDIA GPU %1', gpu.index),
+        gpu.capability
+          ? trans.__('%1, compute capability %2', gpu.name, gpu.capability)
+          : gpu.name
+      ]),
       [trans.__('cuDNN'), report.torch.cudnn],
       [trans.__('ROCm (HIP)'), report.torch.hip],
       [trans.__('CPU'), report.cpu.model],
