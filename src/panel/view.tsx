@@ -8,6 +8,7 @@ import * as React from 'react';
 import type { IProbeFix } from '../kernel/types';
 import type { IProbeReport } from '../tokens';
 import { diagnosticText } from './diagnostics';
+import { fixText } from './fixtext';
 import type { DevicePanelModel } from './model';
 
 /**
@@ -369,6 +370,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
       <ol className="jp-DeviceBench-fixes">
         {fixes.map((fix, index) => {
           const command = shownCommand(fix, report.python.os);
+          const words = fixText(trans, fix);
           return (
             <li
               key={index}
@@ -379,10 +381,10 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
                 <span className="jp-DeviceBench-severity">
                   {fix.primary ? trans.__('Fix:') : trans.__('Or:')}
                 </span>{' '}
-                {fix.title}
+                {words.title}
               </p>
               <p className="jp-DeviceBench-fixReason">{fix.reason}</p>
-              {(fix.steps ?? []).map((step, i) => (
+              {words.steps.map((step, i) => (
                 <p key={i} className="jp-DeviceBench-fixStep">
                   {step}
                 </p>
