@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import type { IProbeFix } from '../kernel/types';
 import type { IProbeReport } from '../tokens';
+import { probeErrorText } from '../common/probetext';
 import { diagnosticText } from './diagnostics';
 import { fixText } from './fixtext';
 import type { DevicePanelModel } from './model';
@@ -180,7 +181,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
       default:
         return trans.__(
           'The kernel could not answer: %1',
-          this.model.errorMessage
+          probeErrorText(trans, this.model.errorMessage)
         );
     }
   }
