@@ -18,7 +18,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*' 2>/dev/null) \
 	jupyterlab_device_bench/probe.py jupyterlab_device_bench/doctor.py \
 	jupyterlab_device_bench/install_facts.json jupyterlab_device_bench/contract.json \
-	notebooks/mnist_bench.ipynb package.json tsconfig.json \
+	notebooks/mnist_bench.ipynb notebooks/mnist_bench.zh_CN.ipynb package.json tsconfig.json \
 	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)
 
 .PHONY: help setup lab test lint jest pytest ui-test ui-test-notebook check-wheel chromium clean test-faults catalog screenshots

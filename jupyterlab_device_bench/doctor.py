@@ -25,6 +25,29 @@ FACTS_FILE = "install_facts.json"
 SELECTOR = "https://pytorch.org/get-started/locally/"
 
 
+def say(code: str, text: str, **args: Any) -> Doc:
+    """A sentence of a fix: its English ``text`` plus a stable ``code`` and ``args``.
+
+    The frontend words each code in the user's language from the args (src/panel/fixtext.ts);
+    every code is listed in contract.json (``doctor_texts``), and a test checks both sides
+    know the same codes. Commands are never part of a sentence: they stay verbatim.
+    """
+    return {
+        "code": code,
+        "args": {k: None if v is None else str(v) for k, v in args.items()},
+        "text": text,
+    }
+
+
+def _suffixed(title: Doc, suffix: str) -> Doc:
+    """The same title for an alternative installer, e.g. "... (pip)"."""
+    return dict(title, text=f"{title['text']} ({suffix})", suffix=suffix)
+
+
+def _driver_args(cuda: Doc) -> Doc:
+    return {"driver": cuda["driver_version"], "driver_cuda": cuda["driver_cuda_version"]}
+
+
 # --------------------------------------------------------------------------- facts
 
 
@@ -357,11 +380,11 @@ def install_fix(
     release: Doc,
     variant: Doc | None,
     *,
-    title: str,
+    title: Doc,
     reason: str,
     expect: str | None,
     primary: bool = True,
-    steps: list[str] | None = None,
+    steps: list[Doc] | None = None,
     force: bool = False,
 ) -> list[Doc]:
     """The install fix for one release and variant (None: PyPI's default build, macOS)."""
@@ -435,7 +458,7 @@ def install_fix(
             )
             fixes.append(
                 _fix(
-                    title + " (pip)",
+                    _suffixed(title, "pip"),
                     "Or with" + pip_why,
                     pip_commands,
                     pip_cell,
@@ -462,7 +485,7 @@ def install_fix(
             )
             fixes.append(
                 _fix(
-                    title + " (conda-forge)",
+                    _suffixed(title, "conda-forge"),
                     "Or the" + forge_why,
                     forge_commands,
                     forge_cell,
@@ -481,7 +504,7 @@ def install_fix(
 
 
 def _fix(
-    title: str,
+    title: Doc,
     reason: str,
     commands: list[Doc],
     cell: str | None,
@@ -489,13 +512,22 @@ def _fix(
     target: Doc | None,
     expect: str | None,
     primary: bool,
-    steps: list[str] | None = None,
+    steps: list[Doc] | None = None,
 ) -> Doc:
+    """One fix: ``title`` and ``steps`` in English, and the same as codes under ``i18n``."""
+    steps = list(steps or [])
+    key = {"code": title["code"], "args": title["args"]}
+    if title.get("suffix"):
+        key["suffix"] = title["suffix"]
     return {
-        "title": title,
+        "title": title["text"],
         "reason": reason,
         "primary": primary,
-        "steps": list(steps or []),
+        "steps": [step["text"] for step in steps],
+        "i18n": {
+            "title": key,
+            "steps": [{"code": step["code"], "args": step["args"]} for step in steps],
+        },
         "commands": commands,
         "cell": cell,
         "installer": installer,
@@ -504,7 +536,7 @@ def _fix(
     }
 
 
-def manual_fix(title: str, reason: str, steps: list[str], expect: str | None = None) -> Doc:
+def manual_fix(title: Doc, reason: str, steps: list[Doc], expect: str | None = None) -> Doc:
     return _fix(title, reason, [], None, None, None, expect, True, steps)
 
 
@@ -572,10 +604,18 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     if platform not in ("linux-x86_64", "windows-x86_64"):
         return [
             manual_fix(
-                "Pick the CUDA build on pytorch.org",
+                say("pick-cuda-build", "Pick the CUDA build on pytorch.org"),
                 f"This product's facts cover CUDA wheels for Linux x86-64 and Windows, not "
                 f"{platform or 'this platform'} (data as of {facts['as_of']}).",
-                [f"Choose the build on {SELECTOR} for {names} and the {driver_text}."],
+                [
+                    say(
+                        "choose-build",
+                        f"Choose the build on {SELECTOR} for {names} and the {driver_text}.",
+                        url=SELECTOR,
+                        gpus=names,
+                        **_driver_args(cuda),
+                    )
+                ],
                 expect,
             )
         ]
@@ -584,20 +624,42 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     if installed and is_newer_than_known(facts, installed):
         fixes.append(
             manual_fix(
-                f"torch {installed} is newer than this product knows",
+                say(
+                    "torch-newer-than-known",
+                    f"torch {installed} is newer than this product knows",
+                    torch=installed,
+                ),
                 f"torch {installed} is newer than this product knows (data as of "
                 f"{facts['as_of']}), so its CUDA variants are not known here.",
-                [f"Choose its CUDA build on {SELECTOR} for {names} and the {driver_text}."],
+                [
+                    say(
+                        "choose-its-build",
+                        f"Choose its CUDA build on {SELECTOR} for {names} and the {driver_text}.",
+                        url=SELECTOR,
+                        gpus=names,
+                        **_driver_args(cuda),
+                    )
+                ],
                 expect,
             )
         )
     elif installed and find_release(facts, installed) is None:
         fixes.append(
             manual_fix(
-                f"torch {installed} is not in this product's table",
+                say(
+                    "torch-not-in-table",
+                    f"torch {installed} is not in this product's table",
+                    torch=installed,
+                ),
                 f"torch {installed} is older than the releases this product knows (data as of "
                 f"{facts['as_of']}).",
-                [f"Choose its CUDA build on {SELECTOR}, or install a newer torch (below)."],
+                [
+                    say(
+                        "choose-its-build-or-newer",
+                        f"Choose its CUDA build on {SELECTOR}, or install a newer torch (below).",
+                        url=SELECTOR,
+                    )
+                ],
                 expect,
             )
         )
@@ -605,10 +667,21 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         python = doc["python"].get("version")
         return fixes + [
             manual_fix(
-                f"No known torch release supports Python {python}",
+                say(
+                    "no-release-for-python",
+                    f"No known torch release supports Python {python}",
+                    python=python,
+                ),
                 f"None of the torch releases this product knows (data as of {facts['as_of']}) "
                 f"has wheels for Python {python}.",
-                [f"Use a Python that {newest_known(facts)} supports, or see {SELECTOR}."],
+                [
+                    say(
+                        "use-supported-python",
+                        f"Use a Python that {newest_known(facts)} supports, or see {SELECTOR}.",
+                        torch=newest_known(facts),
+                        url=SELECTOR,
+                    )
+                ],
                 expect,
             )
         ]
@@ -637,11 +710,17 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         known = ", ".join(cap for cap in caps if cap) or "unknown"
         return fixes + [
             manual_fix(
-                "No PyTorch CUDA build supports this GPU",
+                say("no-cuda-build-for-gpu", "No PyTorch CUDA build supports this GPU"),
                 f"{names}: none of the CUDA builds of the torch releases this product knows has "
                 f"code for compute capability {known} (data as of {facts['as_of']}), so even a "
                 "correct install cannot use this GPU; the kernel will use the CPU.",
-                [f"Older torch releases may still support it; see {SELECTOR}."],
+                [
+                    say(
+                        "older-releases-may-support",
+                        f"Older torch releases may still support it; see {SELECTOR}.",
+                        url=SELECTOR,
+                    )
+                ],
                 None,
             )
         ]
@@ -674,18 +753,30 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
             facts,
             target,
             variant,
-            title=f"Install torch {release} for CUDA {variant['cuda']} ({variant['name']})",
+            title=say(
+                "install-torch-cuda",
+                f"Install torch {release} for CUDA {variant['cuda']} ({variant['name']})",
+                torch=release,
+                cuda=variant["cuda"],
+                variant=variant["name"],
+            ),
             reason=reason,
             expect=expect,
             primary=not fixes,
         )
     # The target release has code for the GPU, but not for this driver: update the driver.
     variant = with_code(target)[0]
-    minimum = min_driver(facts, variant["cuda"], os_name) or "a newer version"
+    known_minimum = min_driver(facts, variant["cuda"], os_name)
+    minimum = known_minimum or "a newer version"
     dropped = [v["name"] for v in target["variants"] if v["kind"] == "cuda"]
     steps = [
-        f"Update the NVIDIA driver to {minimum} or newer (it must support CUDA "
-        f"{variant['cuda']}), then restart the machine."
+        say(
+            "update-driver-restart",
+            f"Update the NVIDIA driver to {minimum} or newer (it must support CUDA "
+            f"{variant['cuda']}), then restart the machine.",
+            driver=known_minimum,
+            cuda=variant["cuda"],
+        )
     ]
     reason = (
         f"torch {release}'s CUDA builds are {', '.join(dropped)}; only {variant['name']} has code "
@@ -697,8 +788,15 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         facts,
         target,
         variant,
-        title=f"Update the NVIDIA driver to {minimum} or newer, then install torch {release} for "
-        f"CUDA {variant['cuda']} ({variant['name']})",
+        title=say(
+            "update-driver-then-install",
+            f"Update the NVIDIA driver to {minimum} or newer, then install torch {release} for "
+            f"CUDA {variant['cuda']} ({variant['name']})",
+            driver=known_minimum,
+            torch=release,
+            cuda=variant["cuda"],
+            variant=variant["name"],
+        ),
         reason=reason,
         expect=expect,
         primary=True,
@@ -712,8 +810,14 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
             facts,
             older,
             alt,
-            title=f"Or keep the driver: torch {older['torch']} for CUDA {alt['cuda']} "
-            f"({alt['name']})",
+            title=say(
+                "keep-driver-install",
+                f"Or keep the driver: torch {older['torch']} for CUDA {alt['cuda']} "
+                f"({alt['name']})",
+                torch=older["torch"],
+                cuda=alt["cuda"],
+                variant=alt["name"],
+            ),
             reason=f"torch {older['torch']} is the newest release with a build ({alt['name']}) "
             f"that has code for {names} and runs on the {driver_text}.",
             expect=expect,
@@ -733,14 +837,20 @@ def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]
     if row is None:
         return [
             manual_fix(
-                "No known torch release supports this Python",
+                say("no-release-for-this-python", "No known torch release supports this Python"),
                 f"data as of {facts['as_of']}",
-                [SELECTOR],
+                [say("see-selector", SELECTOR, url=SELECTOR)],
             )
         ]
     if platform and platform.startswith("macos"):
         return install_fix(
-            doc, facts, row, None, title=f"Install torch {row['torch']}", reason=why, expect="cpu"
+            doc,
+            facts,
+            row,
+            None,
+            title=say("install-torch", f"Install torch {row['torch']}", torch=row["torch"]),
+            reason=why,
+            expect="cpu",
         )
     cpu = next(v for v in row["variants"] if v["kind"] == "cpu")
     return install_fix(
@@ -748,7 +858,11 @@ def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]
         facts,
         row,
         cpu,
-        title=f"Install torch {row['torch']} (CPU build)",
+        title=say(
+            "install-torch-cpu-build",
+            f"Install torch {row['torch']} (CPU build)",
+            torch=row["torch"],
+        ),
         reason=why + " The CPU build is a much smaller download.",
         expect="cpu",
     )
@@ -765,9 +879,21 @@ def plan_intel_mac(doc: Doc, facts: Doc) -> list[Doc]:
     if python is not None and python not in intel["python"]:
         return [
             manual_fix(
-                f"No torch wheel for Python {python} on an Intel Mac",
+                say(
+                    "no-wheel-intel-mac",
+                    f"No torch wheel for Python {python} on an Intel Mac",
+                    python=python,
+                ),
                 why + f" torch {last} has wheels for Python {', '.join(intel['python'])} only.",
-                [f"Use Python {intel['python'][-1]} or older for this kernel, then torch {last}."],
+                [
+                    say(
+                        "use-older-python-intel-mac",
+                        f"Use Python {intel['python'][-1]} or older for this kernel, then torch "
+                        f"{last}.",
+                        python=intel["python"][-1],
+                        torch=last,
+                    )
+                ],
                 "cpu",
             )
         ]
@@ -778,7 +904,13 @@ def plan_intel_mac(doc: Doc, facts: Doc) -> list[Doc]:
         "variants": [],
     }
     fixes = install_fix(
-        doc, facts, release, None, title=f"Install torch {last} (CPU)", reason=why, expect="cpu"
+        doc,
+        facts,
+        release,
+        None,
+        title=say("install-torch-cpu", f"Install torch {last} (CPU)", torch=last),
+        reason=why,
+        expect="cpu",
     )
     for fix in fixes:  # exact pin: 2.2.2 is the last, not 2.2.*
         for command in fix["commands"]:
@@ -794,13 +926,16 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     if python.get("rosetta"):
         return [
             manual_fix(
-                "Use a native arm64 Python",
+                say("use-native-arm64-python", "Use a native arm64 Python"),
                 "This Python is an Intel (x86_64) build running under Rosetta 2: it cannot use MPS "
                 "and runs slowly.",
                 [
-                    "Install an arm64 Python (python.org's universal2 installer or Miniforge for "
-                    "arm64), create the environment with it, install torch there, run the kernel "
-                    "from it."
+                    say(
+                        "install-arm64-python",
+                        "Install an arm64 Python (python.org's universal2 installer or Miniforge "
+                        "for arm64), create the environment with it, install torch there, run the "
+                        "kernel from it.",
+                    )
                 ],
                 "mps",
             )
@@ -817,7 +952,13 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                 " "
                 f"its macOS requirement for MPS is not known here (torch 2.9 to "
                 f"{newest_known(facts)} need macOS 14).",
-                [f"Update macOS to the newest version, or see {SELECTOR}."],
+                [
+                    say(
+                        "update-macos-newest",
+                        f"Update macOS to the newest version, or see {SELECTOR}.",
+                        url=SELECTOR,
+                    )
+                ],
                 "mps",
             )
         ]
@@ -826,9 +967,9 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     if target is None:
         return [
             manual_fix(
-                "No known torch release supports this Python",
+                say("no-release-for-this-python", "No known torch release supports this Python"),
                 f"data as of {facts['as_of']}",
-                [SELECTOR],
+                [say("see-selector", SELECTOR, url=SELECTOR)],
                 "mps",
             )
         ]
@@ -837,12 +978,16 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     if needed and not _at_least(macos, needed):
         fixes.append(
             manual_fix(
-                f"Update macOS to {needed} or newer",
+                say("update-macos", f"Update macOS to {needed} or newer", macos=needed),
                 f"torch {target['torch']} needs macOS {needed} for MPS; this Mac runs macOS "
                 f"{macos or 'unknown'}.",
                 [
-                    f"Update macOS to {needed} or newer (System Settings, General, "
-                    "Software Update), then restart the kernel."
+                    say(
+                        "update-macos-restart",
+                        f"Update macOS to {needed} or newer (System Settings, General, "
+                        "Software Update), then restart the kernel.",
+                        macos=needed,
+                    )
                 ],
                 "mps",
             )
@@ -853,7 +998,11 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                 facts,
                 target,
                 None,
-                title=f"then install torch {target['torch']}",
+                title=say(
+                    "then-install-torch",
+                    f"then install torch {target['torch']}",
+                    torch=target["torch"],
+                ),
                 reason="After the macOS update.",
                 expect="mps",
                 primary=False,
@@ -872,7 +1021,12 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                 facts,
                 older,
                 None,
-                title=f"Or keep macOS {macos}: install torch {older['torch']}",
+                title=say(
+                    "keep-macos-install",
+                    f"Or keep macOS {macos}: install torch {older['torch']}",
+                    macos=macos,
+                    torch=older["torch"],
+                ),
                 reason=f"torch {older['torch']} is the last release whose MPS runs on macOS "
                 f"{macos} (it needs {mps_macos_needed(facts, older['torch'])}); you stay on an "
                 "older torch.",
@@ -886,16 +1040,21 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
             facts,
             target,
             None,
-            title=f"Install torch {target['torch']}",
+            title=say("install-torch", f"Install torch {target['torch']}", torch=target["torch"]),
             reason="PyPI's macOS arm64 wheel includes MPS.",
             expect="mps",
         )
     return [
         manual_fix(
-            "Update torch and macOS",
+            say("update-torch-and-macos", "Update torch and macOS"),
             f"macOS {macos} meets torch {target['torch']}'s requirement ({needed}), yet MPS is not "
             "available.",
-            ["Update macOS and torch to their latest versions, then restart the kernel."],
+            [
+                say(
+                    "update-macos-and-torch",
+                    "Update macOS and torch to their latest versions, then restart the kernel.",
+                )
+            ],
             "mps",
         )
     ]
@@ -928,7 +1087,11 @@ def _reinstall(doc: Doc, facts: Doc) -> list[Doc]:
         facts,
         release,
         variant,
-        title=f"Reinstall torch {release['torch'] or ''}".strip(),
+        title=say(
+            "reinstall-torch",
+            f"Reinstall torch {release['torch'] or ''}".strip(),
+            torch=release["torch"],
+        ),
         reason="A broken install or an incompatible dependency (such as numpy) is the usual "
         "cause; reinstalling the same build replaces its files and dependencies.",
         expect=None,
@@ -949,8 +1112,13 @@ def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
             facts,
             release,
             _current_variant(doc, release),
-            title=f"Install the matching pair: torch {release['torch']} with torchvision "
-            f"{release['torchvision']}",
+            title=say(
+                "install-matching-torchvision",
+                f"Install the matching pair: torch {release['torch']} with torchvision "
+                f"{release['torchvision']}",
+                torch=release["torch"],
+                torchvision=release["torchvision"],
+            ),
             reason="One torchvision release matches each torch release; the pair comes from the "
             "same index as the installed torch build.",
             expect=None,
@@ -973,7 +1141,12 @@ def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
                 facts,
                 release,
                 _current_variant(doc, release),
-                title=f"Install torchaudio {release['torchaudio']} with torch {release['torch']}",
+                title=say(
+                    "install-matching-torchaudio",
+                    f"Install torchaudio {release['torchaudio']} with torch {release['torch']}",
+                    torchaudio=release["torchaudio"],
+                    torch=release["torch"],
+                ),
                 reason="torchaudio must match the torch release.",
                 expect=None,
             )
@@ -984,12 +1157,15 @@ def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
         else:
             fixes = [
                 manual_fix(
-                    "Uninstall torchaudio, or use torch 2.11 with it",
+                    say("uninstall-torchaudio", "Uninstall torchaudio, or use torch 2.11 with it"),
                     f"torchaudio's last release is 2.11; no torchaudio is built for torch "
                     f"{release['torch']}.",
                     [
-                        "Uninstall torchaudio if you do not need it, or install torch 2.11 with "
-                        "torchaudio 2.11."
+                        say(
+                            "uninstall-torchaudio-or-2-11",
+                            "Uninstall torchaudio if you do not need it, or install torch 2.11 "
+                            "with torchaudio 2.11.",
+                        )
                     ],
                 )
             ]
@@ -1045,11 +1221,14 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
         if doc["torch"]["hip"]:
             return [
                 manual_fix(
-                    "Check the ROCm driver",
+                    say("check-rocm-driver", "Check the ROCm driver"),
                     "The ROCm build needs the amdgpu driver and access to /dev/kfd.",
                     [
-                        "Install the ROCm driver and add your user to the render and "
-                        "video groups, then restart the kernel."
+                        say(
+                            "install-rocm-driver",
+                            "Install the ROCm driver and add your user to the render and "
+                            "video groups, then restart the kernel.",
+                        )
                     ],
                     "cuda:0",
                 )
@@ -1060,9 +1239,10 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
             return plan_cuda(doc, facts, installed)
         return [
             manual_fix(
-                "See the cause above",
+                say("see-cause-above", "See the cause above"),
                 diagnostic["message"],
-                [diagnostic["fix"]] if diagnostic["fix"] else [],
+                # The probe's own advice, in English (its code: the diagnosis above).
+                [say("probe-advice", diagnostic["fix"])] if diagnostic["fix"] else [],
                 "cuda:0",
             )
         ]
@@ -1071,11 +1251,17 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
         minimum = min_driver(facts, build, doc["python"].get("os")) if build else None
         return [
             manual_fix(
-                "Optionally update the NVIDIA driver",
+                say("optionally-update-driver", "Optionally update the NVIDIA driver"),
                 f"CUDA {build} runs on this driver through minor-version compatibility "
                 f"(minimum {minimum or 'unknown'}); a driver for CUDA {build} or newer avoids PTX "
                 "JIT failures.",
-                [f"Update the NVIDIA driver to one that supports CUDA {build} or newer."],
+                [
+                    say(
+                        "update-driver-for-cuda",
+                        f"Update the NVIDIA driver to one that supports CUDA {build} or newer.",
+                        cuda=build,
+                    )
+                ],
             )
         ]
     if code == "mps-unavailable":
@@ -1083,7 +1269,7 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
     if code == "cpu-only" and platform_key(doc["python"]) == "macos-x86_64":
         return [
             manual_fix(
-                "The CPU is the device on an Intel Mac",
+                say("cpu-on-intel-mac", "The CPU is the device on an Intel Mac"),
                 f"The last torch with macOS x86-64 wheels is {facts['intel_mac']['last_torch']}; "
                 "current torch has no MPS on Intel Macs.",
                 [],

@@ -24,7 +24,9 @@ const TARGETS = {
     INSTALL_FACTS: 'jupyterlab_device_bench/install_facts.json'
   },
   'src/benchmark/_generated/notebook.ts': {
-    BENCHMARK_NOTEBOOK: 'notebooks/mnist_bench.ipynb'
+    BENCHMARK_NOTEBOOK: 'notebooks/mnist_bench.ipynb',
+    // Built from the English one (scripts/build_zh_notebook.py): same code.
+    BENCHMARK_NOTEBOOK_ZH_CN: 'notebooks/mnist_bench.zh_CN.ipynb'
   }
 };
 

@@ -711,3 +711,48 @@ def test_a_path_outside_the_allowlist_gets_no_command_for_that_shell(
     if "powershell" in shells and "$" in env["executable"]:
         (ps_command,) = [c["command"] for c in fix["commands"] if c["shell"] == "powershell"]
         assert ps_command.startswith("& 'C:\\Users\\$me `x\\python.exe' -m pip uninstall")
+def _say_calls() -> dict[str, set[str]]:
+    """Every say("code", ..., name=...) in doctor.py: code -> argument names."""
+    import ast
+    from pathlib import Path
+
+    from jupyterlab_device_bench import doctor
+
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(Path(doctor.__file__).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "say":
+            names = {kw.arg for kw in node.keywords if kw.arg} | (
+                {"driver", "driver_cuda"} if any(kw.arg is None for kw in node.keywords) else set()
+            )
+            found.setdefault(node.args[0].value, set()).update(names)
+    return found
+
+
+def test_every_fix_sentence_code_is_in_the_contract() -> None:
+    """The frontend words each code (src/panel/fixtext.ts is typed by the contract's codes, so
+    tsc fails when one has no sentence); here: doctor.py uses exactly the contract's codes."""
+    from jupyterlab_device_bench.contract import CONTRACT
+
+    codes = {code: set(args) for code, args in CONTRACT["doctor_texts"]["codes"].items()}
+    assert _say_calls() == codes
+
+
+@pytest.mark.parametrize("env", [case[1] for case in CASES], ids=[case[0] for case in CASES])
+def test_fix_titles_and_steps_carry_codes_and_args(doctor_doc, env) -> None:
+    """Each title and step is also sent as {code, args} (strings or null), one per step;
+    no command is ever among the args."""
+    from jupyterlab_device_bench.contract import CONTRACT
+
+    codes = CONTRACT["doctor_texts"]["codes"]
+    doc = doctor_doc(**env)
+    for item in doc["diagnostics"]:
+        for fix in item["fixes"]:
+            keys = [fix["i18n"]["title"], *fix["i18n"]["steps"]]
+            assert len(fix["i18n"]["steps"]) == len(fix["steps"])
+            for key in keys:
+                assert set(key["args"]) == set(codes[key["code"]]), key
+                for value in key["args"].values():
+                    assert value is None or isinstance(value, str)
+                    assert not any(c["command"] in (value or "") for c in fix["commands"])
+            if fix["i18n"]["title"].get("suffix"):
+                assert fix["title"].endswith(f" ({fix['i18n']['title']['suffix']})")

@@ -14,6 +14,7 @@ import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import { waitUntil, withTimeout } from '../common/timeout';
+import { notReadyError, RUN_ERRORS, WAITS } from './errortext';
 import {
   findTaggedCell,
   setDeviceCell,
@@ -164,10 +165,10 @@ function waitForKernel(
     () => {
       const kernel = context.session?.kernel;
       if (stop()) {
-        throw new Error('Cancelled before the device started.');
+        throw new Error(RUN_ERRORS.cancelledBeforeStart);
       }
       if (!kernel || kernel.status === 'dead') {
-        throw new Error('The kernel is not running.');
+        throw new Error(RUN_ERRORS.kernelNotRunning);
       }
       return (
         kernel.connectionStatus === 'connected' && kernel.status === 'idle'
@@ -180,7 +181,7 @@ function waitForKernel(
     ],
     timeoutMs,
     what,
-    `The kernel was not ready within ${Math.round(timeoutMs / 1000)} s (${what}).`
+    notReadyError(Math.round(timeoutMs / 1000), what)
   );
 }
 
@@ -216,7 +217,7 @@ export async function replaceKernel(
     () => !RESTARTING.has(session.session?.kernel?.status ?? ''),
     [session.statusChanged, session.kernelChanged],
     Math.min(SETTLE_MS, timeoutMs),
-    'a restart already under way'
+    WAITS.restartUnderWay
   ).catch(() => undefined);
   const connection = session.session;
   const options = name ? { name } : {};
@@ -228,7 +229,7 @@ export async function replaceKernel(
         ? connection.changeKernel(options)
         : session.changeKernel(options),
       timeoutMs,
-      'starting a new kernel'
+      WAITS.newKernel
     );
   } catch (error) {
     if (
@@ -243,10 +244,10 @@ export async function replaceKernel(
     await withTimeout(
       session.changeKernel(options),
       timeoutMs,
-      'starting a new session'
+      WAITS.newSession
     );
   }
-  await waitForKernel(session, timeoutMs, stop, 'a new kernel to be idle');
+  await waitForKernel(session, timeoutMs, stop, WAITS.newKernelIdle);
 }
 
 /**
@@ -274,7 +275,7 @@ async function freshKernel(
   timeoutMs: number
 ): Promise<void> {
   if (stop()) {
-    throw new Error('Cancelled before the device started.');
+    throw new Error(RUN_ERRORS.cancelledBeforeStart);
   }
   try {
     await replaceKernel(session, name, Math.min(STUCK_MS, timeoutMs), stop);
@@ -400,7 +401,7 @@ export class BenchmarkDriver {
     }
     const model = panel.content.model;
     if (!model) {
-      throw new Error('The notebook is not loaded.');
+      throw new Error(RUN_ERRORS.notebookNotLoaded);
     }
     const invalid = options.devices.filter(
       d => !validateDevice(d) || d === 'auto'
@@ -575,24 +576,19 @@ export class BenchmarkDriver {
     let lost: string | null = null;
     const onStatus = (_: ISessionContext, status: Kernel.Status) => {
       if (status === 'dead' || status === 'autorestarting') {
-        lost =
-          'The kernel died during the run (out of memory, or the process was killed).';
+        lost = RUN_ERRORS.kernelDied;
       } else if (status === 'restarting') {
         // Restarted by someone else (the driver's own restart is over by
         // the time this listener is connected); a death that follows wins.
-        lost ??= 'The kernel was restarted during the run.';
+        lost ??= RUN_ERRORS.kernelRestarted;
       }
     };
     // The record of a run the user stopped, if they did.
     const stopped = (): PartialJSONObject | null =>
       panel.isDisposed
-        ? failedRecord(
-            context,
-            'cancelled',
-            'The notebook was closed during the run.'
-          )
+        ? failedRecord(context, 'cancelled', RUN_ERRORS.notebookClosed)
         : this._cancelled
-          ? failedRecord(context, 'cancelled', 'Cancelled by the user.')
+          ? failedRecord(context, 'cancelled', RUN_ERRORS.cancelledByUser)
           : null;
     const onClosed = () => this.cancel();
     const onIOPub = (
@@ -658,7 +654,7 @@ export class BenchmarkDriver {
         await withTimeout(
           this._forcedRestart,
           timeout,
-          "the kernel's restart after Cancel"
+          WAITS.restartAfterCancel
         ).catch(() => undefined);
         this._forcedRestart = null;
       }
@@ -676,7 +672,7 @@ export class BenchmarkDriver {
       return failedRecord(
         context,
         'failed',
-        findError(panel) ?? 'The notebook ended without a result.'
+        findError(panel) ?? RUN_ERRORS.noResult
       );
     } catch (error) {
       return failedRecord(

@@ -16,7 +16,10 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { chipIcon } from '../icons';
-import { BENCHMARK_NOTEBOOK } from './_generated/notebook';
+import {
+  BENCHMARK_NOTEBOOK,
+  BENCHMARK_NOTEBOOK_ZH_CN
+} from './_generated/notebook';
 import type { IProbeDevice } from '../kernel/types';
 import { followSettings } from '../settings';
 import {
@@ -39,6 +42,17 @@ import { BenchmarkView } from './view';
 const NOTEBOOK_NAME = 'mnist_bench';
 
 export type { RunBenchmarkResult } from './controller';
+
+/**
+ * The bundled notebook for a UI language: its prose in Chinese for zh-CN
+ * (the code cells are the English notebook's, built from one source by
+ * scripts/build_zh_notebook.py), else English.
+ */
+export function benchmarkNotebook(languageCode: string | undefined): string {
+  return /^zh([-_](cn|hans)|$)/i.test(languageCode ?? '')
+    ? BENCHMARK_NOTEBOOK_ZH_CN
+    : BENCHMARK_NOTEBOOK;
+}
 
 /**
  * A free path for a copy of the notebook in `dir`: never overwrite.
@@ -251,7 +265,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
         await app.serviceManager.contents.save(path, {
           type: 'notebook',
           format: 'json',
-          content: JSON.parse(BENCHMARK_NOTEBOOK)
+          content: JSON.parse(benchmarkNotebook(translator?.languageCode))
         });
         await app.commands.execute('docmanager:open', {
           path,

@@ -10,6 +10,7 @@ import { displayText } from '../common/escape';
 import type { IProbeDevice } from '../kernel/types';
 import { PROFILES } from './driver';
 import type { BenchmarkModel, IDeviceProgress } from './model';
+import { runErrorText } from './errortext';
 
 export interface IBenchmarkActions {
   run(devices: string[], profile: string): void;
@@ -170,7 +171,10 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
         case 'ok':
           return trans.__('done');
         case 'failed':
-          return trans.__('failed: %1', displayText(row.error ?? '', 120));
+          return trans.__(
+            'failed: %1',
+            displayText(runErrorText(trans, row.error ?? ''), 120)
+          );
         case 'cancelled':
           return trans.__('cancelled');
       }

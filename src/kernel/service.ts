@@ -18,6 +18,13 @@ import {
   PROBE_SOURCE
 } from './_generated/sources';
 import { PROBE_SCHEMA_VERSION } from './types';
+import {
+  PROBE_ERRORS,
+  raisedError,
+  refusedError,
+  stoppedError,
+  timeoutError
+} from '../common/probetext';
 
 /**
  * The key of the probe in `user_expressions`.
@@ -83,18 +90,18 @@ export function decodeProbeResult(result: unknown): IProbeReport {
       }
     | undefined;
   if (!entry || typeof entry !== 'object') {
-    throw new Error('The kernel sent no probe result.');
+    throw new Error(PROBE_ERRORS.noResult);
   }
   if (entry.status !== 'ok') {
     throw new Error(
-      `The probe failed in the kernel: ${entry.ename ?? 'error'}: ${entry.evalue ?? ''}`.trim()
+      raisedError(`${entry.ename ?? 'error'}: ${entry.evalue ?? ''}`)
     );
   }
   const text = entry.data?.['text/plain'];
   const match =
     typeof text === 'string' ? /^'([A-Za-z0-9+/=]*)'$/.exec(text) : null;
   if (!match) {
-    throw new Error('The kernel answered the probe with an unexpected value.');
+    throw new Error(PROBE_ERRORS.unexpectedValue);
   }
   const bytes = Uint8Array.from(atob(match[1]), c => c.charCodeAt(0));
   const report = JSON.parse(new TextDecoder().decode(bytes)) as IProbeReport;
@@ -107,9 +114,7 @@ export function decodeProbeResult(result: unknown): IProbeReport {
     typeof report.torch !== 'object' ||
     report.torch === null
   ) {
-    throw new Error(
-      'The kernel answered the probe with an unexpected document.'
-    );
+    throw new Error(PROBE_ERRORS.unexpectedDocument);
   }
   return report;
 }
@@ -286,7 +291,7 @@ export class DeviceProbeService implements IDeviceProbe {
       return {
         kind: 'error',
         reason: 'dead',
-        message: 'The kernel is not running.'
+        message: PROBE_ERRORS.notRunning
       };
     }
     let language: string;
@@ -295,10 +300,14 @@ export class DeviceProbeService implements IDeviceProbe {
         kernelLanguage(kernel),
         timeoutMs,
         'kernel_info',
-        'The kernel did not answer kernel_info.'
+        PROBE_ERRORS.noKernelInfo
       );
     } catch (error) {
-      return { kind: 'error', reason: 'failed', message: String(error) };
+      return {
+        kind: 'error',
+        reason: 'failed',
+        message: String((error as Error)?.message ?? error)
+      };
     }
     if (language !== 'python') {
       return { kind: 'not-python', language };
@@ -333,7 +342,7 @@ export class DeviceProbeService implements IDeviceProbe {
           timedOut.resolve({
             kind: 'error',
             reason: 'timeout',
-            message: `The kernel did not answer within ${Math.round(timeoutMs / 1000)} s.`
+            message: timeoutError(Math.round(timeoutMs / 1000))
           });
         }, timeoutMs);
       }
@@ -355,15 +364,14 @@ export class DeviceProbeService implements IDeviceProbe {
           return {
             kind: 'error',
             reason: 'aborted',
-            message:
-              'The kernel dropped the probe after an error in a running cell.'
+            message: PROBE_ERRORS.aborted
           };
         }
         if (content.status !== 'ok') {
           return {
             kind: 'error',
             reason: 'failed',
-            message: `The kernel refused the probe (${content.status}).`
+            message: refusedError(content.status)
           };
         }
         try {
@@ -382,9 +390,7 @@ export class DeviceProbeService implements IDeviceProbe {
       (error: unknown): ProbeOutcome => ({
         kind: 'error',
         reason: kernel.status === 'dead' ? 'dead' : 'failed',
-        message: `The kernel stopped before answering: ${String(
-          (error as Error)?.message ?? error
-        )}`
+        message: stoppedError(String((error as Error)?.message ?? error))
       })
     );
     try {

@@ -279,6 +279,30 @@ export interface IProbeFix {
   target: IProbeFixTarget | null;
   /** The device that should be usable after the fix, e.g. "cuda:0". */
   expect: string | null;
+  /**
+   * The title and steps as codes with arguments (contract.json
+   * `doctor_texts`), for the frontend to word in the user's language;
+   * absent from an older kernel side.
+   */
+  i18n?: IProbeFixI18n;
+}
+
+/**
+ * A sentence of a fix by code: see src/panel/fixtext.ts.
+ */
+export interface IProbeTextKey {
+  code: string;
+  args: Record<string, string | null>;
+  /** An alternative installer named after the title, e.g. "pip". */
+  suffix?: string;
+}
+
+/**
+ * A fix's title and steps by code, in the order of `title` and `steps`.
+ */
+export interface IProbeFixI18n {
+  title: IProbeTextKey;
+  steps: IProbeTextKey[];
 }
 
 /**

@@ -7,7 +7,9 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import type { IProbeFix } from '../kernel/types';
 import type { IProbeReport } from '../tokens';
+import { probeErrorText } from '../common/probetext';
 import { diagnosticText } from './diagnostics';
+import { fixText } from './fixtext';
 import type { DevicePanelModel } from './model';
 
 /**
@@ -179,7 +181,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
       default:
         return trans.__(
           'The kernel could not answer: %1',
-          this.model.errorMessage
+          probeErrorText(trans, this.model.errorMessage)
         );
     }
   }
@@ -369,6 +371,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
       <ol className="jp-DeviceBench-fixes">
         {fixes.map((fix, index) => {
           const command = shownCommand(fix, report.python.os);
+          const words = fixText(trans, fix);
           return (
             <li
               key={index}
@@ -379,10 +382,10 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
                 <span className="jp-DeviceBench-severity">
                   {fix.primary ? trans.__('Fix:') : trans.__('Or:')}
                 </span>{' '}
-                {fix.title}
+                {words.title}
               </p>
               <p className="jp-DeviceBench-fixReason">{fix.reason}</p>
-              {(fix.steps ?? []).map((step, i) => (
+              {words.steps.map((step, i) => (
                 <p key={i} className="jp-DeviceBench-fixStep">
                   {step}
                 </p>

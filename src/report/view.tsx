@@ -15,6 +15,7 @@ import { barSeries, type IChartRow, layoutChart } from './chart';
 import { displayText } from '../common/escape';
 import { formatAccuracy, formatRate, formatSeconds } from '../common/format';
 import { mergeRuns } from './merge';
+import { REFERENCE_SERIES_LABEL } from './reference';
 import type { RecordedRunsModel } from './model';
 
 /**
@@ -203,11 +204,18 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
               <span
                 className={`jp-DeviceBench-bars-swatch jp-DeviceBench-bars-${item.series}`}
               />
-              {item.label}
+              {chartLabel(trans, item.label)}
             </span>
           ))}
         </div>
-        <ul className="jp-DeviceBench-bars" aria-label={layout.description}>
+        <ul
+          className="jp-DeviceBench-bars"
+          aria-label={trans.__(
+            'Median seconds of the timed training loop (shorter is faster) for %1 bar(s) on %2 machine(s).',
+            layout.rows.filter(row => row.kind === 'bar').length,
+            merged.machines.length
+          )}
+        >
           {layout.rows.map((row, i) =>
             row.kind === 'bar' ? (
               <li key={i} className="jp-DeviceBench-bars-row" title={row.title}>
@@ -226,9 +234,11 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
               <li
                 key={i}
                 className={`jp-DeviceBench-bars-${row.kind}`}
-                title={row.title}
+                title={
+                  row.kind === 'note' ? chartLabel(trans, row.title) : row.title
+                }
               >
-                {row.label}
+                {row.kind === 'note' ? chartLabel(trans, row.label) : row.label}
               </li>
             )
           )}
@@ -264,5 +274,26 @@ export namespace RecordedRunsView {
      * Write a report of the given format next to the notebook and download it.
      */
     exportReport: (format: string) => void;
+  }
+}
+
+/**
+ * The chart's own English labels (layoutChart writes them for the exported
+ * reports, which are English) in the user's language; names as they are.
+ */
+function chartLabel(trans: TranslationBundle, label: string): string {
+  switch (label) {
+    case 'accelerator (median of runs)':
+      return trans.__('accelerator (median of runs)');
+    case 'CPU':
+      return trans.__('CPU');
+    case REFERENCE_SERIES_LABEL:
+      return trans.__('published reference (2023 article)');
+    case 'no successful run':
+      return trans.__('no successful run');
+    case 'no runs':
+      return trans.__('no runs');
+    default:
+      return label;
   }
 }

@@ -77,4 +77,17 @@ test('the panel, its sections, buttons and a diagnosis in Chinese', async ({
     '在每个设备上运行基准测试',
     '导出用时报告'
   ]);
+
+  // The bundled notebook opens with its prose in Chinese (its code cells are
+  // the English notebook's: scripts/build_zh_notebook.py).
+  const path = await page.evaluate(
+    () =>
+      window.jupyterapp.commands.execute(
+        'device-bench:open-benchmark'
+      ) as Promise<string>
+  );
+  expect(path).toMatch(/mnist_bench(-\d+)?\.ipynb$/);
+  await expect(
+    page.locator('.jp-NotebookPanel h1', { hasText: 'MNIST 设备基准测试' })
+  ).toBeVisible();
 });
