@@ -113,3 +113,40 @@ def test_the_notebook_follows_the_contract():
     text = json.dumps(nb)
     for mime in contract.MIME.values():
         assert mime in text
+
+
+def _timing_notebook(cells):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for spec in cells:
+        new = nbformat.v4.new_code_cell if spec["type"] == "code" else nbformat.v4.new_markdown_cell
+        cell = new(spec["source"])
+        if spec.get("tags"):
+            cell.metadata["tags"] = spec["tags"]
+        nb.cells.append(cell)
+    return nb
+
+
+@pytest.mark.parametrize("case", load("code_hash.json")["cases"], ids=lambda c: c["name"])
+def test_timed_layout_and_code_hash(case):
+    from jupyterlab_device_bench import notebook_timing
+
+    nb = _timing_notebook(case["cells"])
+    where = notebook_timing.layout(nb)
+    expected = case["layout"]
+    assert (where.device_cell, where.start, where.stop, where.timed) == (
+        expected["device_cell"],
+        expected["start"],
+        expected["stop"],
+        expected["timed"],
+    )
+    assert notebook_timing.code_sha256(nb, where) == case["code_sha256"]
+
+
+@pytest.mark.parametrize("case", load("code_hash.json")["refused"], ids=lambda c: c["name"])
+def test_timed_layout_refused(case):
+    from jupyterlab_device_bench import notebook_timing, runner
+
+    with pytest.raises(runner.RunnerError):
+        notebook_timing.layout(_timing_notebook(case["cells"]))
