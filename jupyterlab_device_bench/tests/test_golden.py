@@ -150,3 +150,18 @@ def test_timed_layout_refused(case):
 
     with pytest.raises(runner.RunnerError):
         notebook_timing.layout(_timing_notebook(case["cells"]))
+
+
+@pytest.mark.parametrize("case", load("recommend.json")["cases"], ids=lambda c: c["name"])
+def test_recommend(case):
+    from jupyterlab_device_bench import recommend
+
+    answer = recommend.recommend(case["runs"])
+    expected = case["expected"]
+    assert answer["verdict"] == expected["verdict"]
+    assert answer["best"] == expected["best"]
+    assert answer["baseline"] == expected["baseline"]
+    assert answer["speedup"] == pytest.approx(expected["speedup"])
+    assert [d["device"] for d in answer["devices"]] == expected["devices"]
+    assert answer["left_out"] == expected["left_out"]
+    assert answer["text"] == expected["text"]

@@ -6,6 +6,7 @@
  * nothing here re-encodes them. The words are the panel's (translated).
  */
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { RECOMMEND_RULE } from './_generated/celltiming';
 
 /**
@@ -199,4 +200,68 @@ export function recommend(
   answer.baseline = baseline;
   answer.speedup = top.median > 0 ? base.median / top.median : null;
   return answer;
+}
+
+/**
+ * Seconds with three significant digits, as recommend.py writes them.
+ */
+function seconds3(value: number): string {
+  return `${Number(value.toPrecision(3))} s`;
+}
+
+/**
+ * The recommendation in words (recommend.py's sentences, translated).
+ */
+export function describeRecommendation(
+  answer: IRecommendation,
+  trans: Pick<TranslationBundle, '__'>,
+  rule: IRecommendRule = RULE
+): string {
+  const best = answer.best ?? '';
+  const top = answer.devices[0];
+  const cell = answer.dominant
+    ? trans.__(
+        '; %1 is %2% of the time',
+        answer.dominant.label,
+        (answer.dominant.share * 100).toFixed(0)
+      )
+    : '';
+  switch (answer.verdict) {
+    case 'single':
+      return trans.__(
+        'Only %1 ran: %2 for this notebook%3.',
+        best,
+        seconds3(top.median),
+        cell
+      );
+    case 'tie': {
+      const tie = answer.tie!;
+      const why =
+        tie.why === 'spread'
+          ? trans.__('within the run-to-run spread (%1)', seconds3(tie.spread))
+          : trans.__(
+              'less than %1%',
+              (rule.min_relative_difference * 100).toFixed(0)
+            );
+      return trans.__(
+        '%1 and %2 differ by %3 for this notebook, %4: no device is clearly faster.',
+        best,
+        tie.second,
+        seconds3(tie.gap),
+        why
+      );
+    }
+    case 'faster':
+      return trans.__(
+        '%1 is %2× faster than %3 for this notebook%4.',
+        best,
+        answer.speedup === null
+          ? '∞'
+          : answer.speedup.toFixed(rule.speedup_decimals),
+        answer.baseline ?? '',
+        cell
+      );
+    default:
+      return trans.__('No finished run of this notebook to compare.');
+  }
 }

@@ -13,7 +13,7 @@ import type { IProbeDevice } from '../kernel/types';
 import { readDeviceBench } from '../records';
 import { PROFILES } from './driver';
 import type { BenchmarkModel, IDeviceProgress } from './model';
-import { recommend, RULE, type IRecommendation } from './recommend';
+import { describeRecommendation, recommend } from './recommend';
 
 export interface IBenchmarkActions {
   run(devices: string[], profile: string): void;
@@ -23,13 +23,6 @@ export interface IBenchmarkActions {
    * Set `device` in the notebook's device cell (the picker's command).
    */
   useDevice?(device: string): void;
-}
-
-/**
- * Seconds with three significant digits, as recommend.py writes them.
- */
-function seconds3(value: number): string {
-  return `${Number(value.toPrecision(3))} s`;
 }
 
 export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
@@ -257,7 +250,7 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
           className="jp-DeviceBench-recommendation"
           data-verdict={answer.verdict}
         >
-          {this._answerText(answer)}
+          {describeRecommendation(answer, trans)}
         </p>
         <table className="jp-DeviceBench-breakdown">
           <thead>
@@ -321,60 +314,6 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
         ) : null}
       </div>
     );
-  }
-
-  private _answerText(answer: IRecommendation): string {
-    const trans = this._trans;
-    const best = answer.best ?? '';
-    const top = answer.devices[0];
-    const cell = answer.dominant
-      ? trans.__(
-          '; %1 is %2% of the time',
-          answer.dominant.label,
-          (answer.dominant.share * 100).toFixed(0)
-        )
-      : '';
-    switch (answer.verdict) {
-      case 'single':
-        return trans.__(
-          'Only %1 ran: %2 for this notebook%3.',
-          best,
-          seconds3(top.median),
-          cell
-        );
-      case 'tie': {
-        const tie = answer.tie!;
-        const why =
-          tie.why === 'spread'
-            ? trans.__(
-                'within the run-to-run spread (%1)',
-                seconds3(tie.spread)
-              )
-            : trans.__(
-                'less than %1%',
-                (RULE.min_relative_difference * 100).toFixed(0)
-              );
-        return trans.__(
-          '%1 and %2 differ by %3 for this notebook, %4: no device is clearly faster.',
-          best,
-          tie.second,
-          seconds3(tie.gap),
-          why
-        );
-      }
-      case 'faster':
-        return trans.__(
-          '%1 is %2× faster than %3 for this notebook%4.',
-          best,
-          answer.speedup === null
-            ? '∞'
-            : answer.speedup.toFixed(RULE.speedup_decimals),
-          answer.baseline ?? '',
-          cell
-        );
-      default:
-        return '';
-    }
   }
 
   private _trans: TranslationBundle;
