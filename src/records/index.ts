@@ -42,6 +42,8 @@ export type {
   INotebookRunFields,
   IRunContext
 } from './record';
+export { isPapermillNotebook, papermillRecord } from './papermill';
+export type { IPapermillRead } from './papermill';
 export {
   DEFAULT_HISTORY,
   INTERRUPTED_REASON,
