@@ -17,6 +17,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 BUILD_INPUTS := $(shell find src style schema -type f -not -path '*/_generated/*' 2>/dev/null) \
 	jupyterlab_device_bench/probe.py jupyterlab_device_bench/doctor.py \
+	jupyterlab_device_bench/celltiming.py jupyterlab_device_bench/recommend_rule.json \
 	jupyterlab_device_bench/install_facts.json jupyterlab_device_bench/contract.json \
 	notebooks/mnist_bench.ipynb notebooks/mnist_bench.zh_CN.ipynb package.json tsconfig.json \
 	$(wildcard jupyterlab_device_bench/schemas/*.json) $(wildcard scripts/*.mjs)

@@ -268,6 +268,10 @@ def _post_run_cell(result=None) -> None:
     entry.update(
         execution_count=getattr(result, "execution_count", None),
         seconds=None if started is None else ended - started,
+        # The kernel's clock at the cell's start and end (perf_counter seconds), so that a
+        # client can take the timed range's total on the kernel's clock too.
+        clock_start=started,
+        clock_end=ended,
         sync_seconds=ended - sync_start,
         ok=error is None,
         error=None if error is None else type(error).__name__,

@@ -37,10 +37,10 @@ from typing import Any, Callable
 
 import nbformat
 
-from . import recommend, records, runner
+from . import contract, recommend, records, runner
 
-START_TAG = "device-bench-start"
-STOP_TAG = "device-bench-stop"
+START_TAG = contract.TAGS["timed_start"]
+STOP_TAG = contract.TAGS["timed_stop"]
 KIND = "notebook"
 EXPRESSION_KEY = "device_bench_timing"
 SOURCE_PATH = Path(__file__).with_name("celltiming.py")

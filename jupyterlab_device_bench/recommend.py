@@ -120,7 +120,7 @@ def recommend(
     if gap <= spread or gap < rule["min_relative_difference"] * second["median"]:
         answer["verdict"] = "tie"
         why = (
-            f"less than the run-to-run spread ({_seconds(spread)})"
+            f"within the run-to-run spread ({_seconds(spread)})"
             if gap <= spread
             else f"less than {_percent(rule['min_relative_difference'])}"
         )

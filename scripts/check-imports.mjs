@@ -25,7 +25,7 @@ export const ALLOWED = {
   icons: [],
   kernel: ['common', 'tokens', 'settings'],
   records: ['common', 'kernel/types'],
-  notebook: ['common', 'records', 'tokens', 'settings'],
+  notebook: ['common', 'records', 'tokens', 'settings', 'icons'],
   panel: ['common', 'tokens', 'kernel/types', 'settings', 'icons'],
   benchmark: [
     'common',

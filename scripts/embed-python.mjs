@@ -6,7 +6,9 @@
  * benchmark notebook in notebooks/; this script turns each of them into a
  * string constant before TypeScript runs: the kernel's in
  * `src/kernel/_generated/sources.ts`, the notebook in
- * `src/benchmark/_generated/notebook.ts` (both git-ignored).
+ * `src/benchmark/_generated/notebook.ts`, the per-cell timing code and the
+ * recommendation rule in `src/benchmark/_generated/celltiming.ts` (all
+ * git-ignored).
  * Pass `--watch` to regenerate whenever one of the files changes.
  */
 import { readFileSync } from 'node:fs';
@@ -27,6 +29,10 @@ const TARGETS = {
     BENCHMARK_NOTEBOOK: 'notebooks/mnist_bench.ipynb',
     // Built from the English one (scripts/build_zh_notebook.py): same code.
     BENCHMARK_NOTEBOOK_ZH_CN: 'notebooks/mnist_bench.zh_CN.ipynb'
+  },
+  'src/benchmark/_generated/celltiming.ts': {
+    CELLTIMING_SOURCE: 'jupyterlab_device_bench/celltiming.py',
+    RECOMMEND_RULE: 'jupyterlab_device_bench/recommend_rule.json'
   }
 };
 

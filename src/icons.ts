@@ -15,3 +15,31 @@ export const chipIcon = new LabIcon({
   name: 'jupyterlab-device-bench:chip',
   svgstr: CHIP_SVG
 });
+
+/**
+ * The start of the timed range (an opening bracket before a run arrow),
+ * for the cell toolbar.
+ */
+export const timerStartIcon = new LabIcon({
+  name: 'jupyterlab-device-bench:timer-start',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M4 3h6v2H6v14h4v2H4z"/>
+    <path d="M11 7l8 5-8 5z"/>
+  </g>
+</svg>`
+});
+
+/**
+ * The end of the timed range (a square before a closing bracket), for the
+ * cell toolbar.
+ */
+export const timerStopIcon = new LabIcon({
+  name: 'jupyterlab-device-bench:timer-stop',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M20 3h-6v2h4v14h-4v2h6z"/>
+    <path d="M5 8h8v8H5z"/>
+  </g>
+</svg>`
+});

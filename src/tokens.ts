@@ -23,6 +23,8 @@ export namespace CommandIDs {
   export const openPanel = 'device-bench:open-panel';
   export const refresh = 'device-bench:refresh';
   export const insertDeviceCell = 'device-bench:insert-device-cell';
+  export const tagStart = 'device-bench:tag-start';
+  export const tagStop = 'device-bench:tag-stop';
   export const openBenchmark = 'device-bench:open-benchmark';
   export const runBenchmark = 'device-bench:run-benchmark';
   export const cancelBenchmark = 'device-bench:cancel-benchmark';

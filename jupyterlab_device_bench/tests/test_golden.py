@@ -115,6 +115,58 @@ def test_the_notebook_follows_the_contract():
         assert mime in text
 
 
+def _timing_notebook(cells):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for spec in cells:
+        new = nbformat.v4.new_code_cell if spec["type"] == "code" else nbformat.v4.new_markdown_cell
+        cell = new(spec["source"])
+        if spec.get("tags"):
+            cell.metadata["tags"] = spec["tags"]
+        nb.cells.append(cell)
+    return nb
+
+
+@pytest.mark.parametrize("case", load("code_hash.json")["cases"], ids=lambda c: c["name"])
+def test_timed_layout_and_code_hash(case):
+    from jupyterlab_device_bench import notebook_timing
+
+    nb = _timing_notebook(case["cells"])
+    where = notebook_timing.layout(nb)
+    expected = case["layout"]
+    assert (where.device_cell, where.start, where.stop, where.timed) == (
+        expected["device_cell"],
+        expected["start"],
+        expected["stop"],
+        expected["timed"],
+    )
+    assert notebook_timing.code_sha256(nb, where) == case["code_sha256"]
+
+
+@pytest.mark.parametrize("case", load("code_hash.json")["refused"], ids=lambda c: c["name"])
+def test_timed_layout_refused(case):
+    from jupyterlab_device_bench import notebook_timing, runner
+
+    with pytest.raises(runner.RunnerError):
+        notebook_timing.layout(_timing_notebook(case["cells"]))
+
+
+@pytest.mark.parametrize("case", load("recommend.json")["cases"], ids=lambda c: c["name"])
+def test_recommend(case):
+    from jupyterlab_device_bench import recommend
+
+    answer = recommend.recommend(case["runs"])
+    expected = case["expected"]
+    assert answer["verdict"] == expected["verdict"]
+    assert answer["best"] == expected["best"]
+    assert answer["baseline"] == expected["baseline"]
+    assert answer["speedup"] == pytest.approx(expected["speedup"])
+    assert [d["device"] for d in answer["devices"]] == expected["devices"]
+    assert answer["left_out"] == expected["left_out"]
+    assert answer["text"] == expected["text"]
+
+
 @pytest.mark.parametrize("case", load("papermill.json")["cases"], ids=lambda c: c["name"])
 def test_papermill_record(case):
     from jupyterlab_device_bench import papermill_records, reports

@@ -251,7 +251,7 @@ def test_recommendation_says_when_the_spread_is_larger_than_the_gap():
     answer = recommend.recommend(runs)
     assert answer["verdict"] == "tie" and answer["best"] == "cuda:0"  # medians 1.15 < 1.2
     assert answer["text"].startswith("cuda:0 and cpu differ by 0.05 s")
-    assert "less than the run-to-run spread (0.4 s)" in answer["text"]
+    assert "within the run-to-run spread (0.4 s)" in answer["text"]
     assert "no device is clearly faster" in answer["text"]
     spread = {d["device"]: d["spread_seconds"] for d in answer["devices"]}
     assert spread == pytest.approx({"cpu": 0.4, "cuda:0": 0.1})

@@ -20,7 +20,11 @@ import {
   RecordNotSavedError
 } from './driver';
 import { isBusy } from './leftover';
-import { type BenchmarkModel, isBenchmarkNotebook } from './model';
+import {
+  type BenchmarkModel,
+  isBenchmarkNotebook,
+  isTimableNotebook
+} from './model';
 
 /**
  * What run-benchmark returns to other extensions and tests.
@@ -37,10 +41,15 @@ export namespace BenchmarkController {
     profile: string;
     history: number;
     machineLabel: string;
+    /**
+     * Runs per device when timing a user's notebook (default 1).
+     */
+    timingRepeat?: number;
   }
 
   export interface IOptions {
-    driver: Pick<BenchmarkDriver, 'isRunning' | 'savedBeside' | 'run'>;
+    driver: Pick<BenchmarkDriver, 'isRunning' | 'savedBeside' | 'run'> &
+      Partial<Pick<BenchmarkDriver, 'timeNotebook'>>;
     model: Pick<BenchmarkModel, 'setNotebook' | 'start' | 'message'>;
     probe: Pick<IDeviceProbe, 'cached' | 'probe'> | null;
     settings: Readonly<ISettings>;
@@ -62,6 +71,11 @@ export namespace BenchmarkController {
      */
     isBenchmark?: (panel: NotebookPanel | null) => boolean;
     /**
+     * Whether a notebook is a user's notebook that can be timed on every
+     * device (it has a device cell; default: its tagged cells).
+     */
+    isTimable?: (panel: NotebookPanel | null) => boolean;
+    /**
      * Whether the notebook's kernel is busy running a cell.
      */
     isBusy?: (panel: NotebookPanel, graceMs: number) => Promise<boolean>;
@@ -81,6 +95,7 @@ export class BenchmarkController {
   constructor(options: BenchmarkController.IOptions) {
     this._options = options;
     this._isBenchmark = options.isBenchmark ?? isBenchmarkNotebook;
+    this._isTimable = options.isTimable ?? isTimableNotebook;
     this._isBusy = options.isBusy ?? isBusy;
     this._logUnsaved =
       options.logUnsaved ??
@@ -96,9 +111,10 @@ export class BenchmarkController {
    * notebook is the benchmark notebook.
    */
   get canRun(): boolean {
+    const panel = this._options.current();
     return (
       !this._options.driver.isRunning &&
-      this._isBenchmark(this._options.current())
+      (this._isBenchmark(panel) || this._timable(panel))
     );
   }
 
@@ -133,7 +149,8 @@ export class BenchmarkController {
   ): Promise<RunBenchmarkResult> {
     const { driver, model, probe, settings, trans } = this._options;
     const panel = this._options.current();
-    if (!panel || !this._isBenchmark(panel)) {
+    const timing = !this._isBenchmark(panel) && this._timable(panel);
+    if (!panel || (!this._isBenchmark(panel) && !timing)) {
       return this._fail(
         trans.__(
           'Open the benchmark notebook first (Open MNIST Device Benchmark).'
@@ -175,19 +192,41 @@ export class BenchmarkController {
     }
     const profile =
       typeof args.profile === 'string' ? args.profile : settings.profile;
+    const machineLabel = settings.machineLabel || defaultMachineLabel(report);
     const params = (args.params ?? {}) as Record<string, ParameterValue>;
     const deviceNames = Object.fromEntries(available.map(d => [d.id, d.name]));
+    const repeat =
+      typeof args.repeat === 'number'
+        ? args.repeat
+        : (settings.timingRepeat ?? 1);
     model.setNotebook(panel);
-    model.start(devices, profile);
+    if (timing) {
+      // Every run of every device, interleaved, as the driver runs them.
+      const order: string[] = [];
+      for (let r = 0; r < Math.max(1, Math.min(repeat, 100)); r++) {
+        order.push(...devices);
+      }
+      model.start(order);
+    } else {
+      model.start(devices, profile);
+    }
     try {
-      const records = await driver.run(panel, {
-        devices,
-        profile,
-        params,
-        deviceNames,
-        history: settings.history,
-        machineLabel: settings.machineLabel || defaultMachineLabel(report)
-      });
+      const records = timing
+        ? await driver.timeNotebook!(panel, {
+            devices,
+            repeat,
+            deviceNames,
+            history: settings.history,
+            machineLabel
+          })
+        : await driver.run(panel, {
+            devices,
+            profile,
+            params,
+            deviceNames,
+            history: settings.history,
+            machineLabel
+          });
       if (driver.savedBeside) {
         this._options.warning(
           trans.__(
@@ -215,7 +254,15 @@ export class BenchmarkController {
   }
 
   private _options: BenchmarkController.IOptions;
+  /**
+   * Whether `panel` is a user's notebook this driver can time.
+   */
+  private _timable(panel: NotebookPanel | null): boolean {
+    return !!this._options.driver.timeNotebook && this._isTimable(panel);
+  }
+
   private _isBenchmark: (panel: NotebookPanel | null) => boolean;
+  private _isTimable: (panel: NotebookPanel | null) => boolean;
   private _isBusy: (panel: NotebookPanel, graceMs: number) => Promise<boolean>;
   private _logUnsaved: (record: PartialJSONObject) => void;
   private _starting = false;

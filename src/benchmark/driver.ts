@@ -35,14 +35,31 @@ import {
   checkAppendable,
   DEFAULT_HISTORY,
   failedRecord,
+  type INotebookCellTiming,
+  type INotebookRunFields,
   type IRunContext,
   MalformedMetadataError,
   newRunId,
+  notebookBaseName,
+  notebookRecord,
   okRecord,
   recordParams,
   runningRecord,
   withRun
 } from '../records';
+import {
+  cellLabel,
+  codeSha256,
+  decodeReply,
+  EXPRESSION_KEY,
+  installExpression,
+  type ITimedLayout,
+  type ITimingCell,
+  TAKE_EXPRESSION,
+  timedLayout,
+  TimingError,
+  UNINSTALL_EXPRESSION
+} from './timing';
 
 /**
  * The profiles the bundled notebook defines.
@@ -139,6 +156,21 @@ export namespace BenchmarkDriver {
     /**
      * How long to wait for a (re)started kernel, in milliseconds.
      */
+    kernelTimeoutMs?: number;
+  }
+
+  /**
+   * Options of `timeNotebook` (a user's notebook with a device cell).
+   */
+  export interface ITimeOptions {
+    devices: string[];
+    /**
+     * Runs per device (interleaved: cpu, cuda:0, cpu, cuda:0, ...); default 1.
+     */
+    repeat?: number;
+    machineLabel: string;
+    deviceNames?: Record<string, string>;
+    history?: number;
     kernelTimeoutMs?: number;
   }
 
@@ -348,6 +380,176 @@ export function findError(panel: NotebookPanel): string | null {
   return null;
 }
 
+/**
+ * The cells of the open notebook as the timing reads them.
+ */
+export function timingCells(panel: NotebookPanel): ITimingCell[] {
+  const cells = panel.content.model?.sharedModel.cells ?? [];
+  return cells.map(cell => {
+    const tags = cell.getMetadata('tags');
+    return {
+      cell_type: cell.cell_type,
+      source: cell.getSource(),
+      tags: Array.isArray(tags)
+        ? tags.filter((t): t is string => typeof t === 'string')
+        : []
+    };
+  });
+}
+
+/**
+ * How long one timing request may take before the run counts as failed.
+ */
+const SILENT_TIMEOUT_MS = 60_000;
+
+/**
+ * Send one silent, history-less execute request whose one user expression
+ * is `expression`; its decoded document. The kernel leaves no output,
+ * history entry or execution count for it, and fires no cell event. A
+ * request the kernel aborts (as it does to requests just after a failed
+ * cell) is sent again, up to five times (with `retry`).
+ */
+async function silentRequest(
+  kernel: Kernel.IKernelConnection,
+  expression: string,
+  retry = true
+): Promise<Record<string, unknown>> {
+  for (let attempt = 0; attempt < (retry ? 5 : 1); attempt++) {
+    const future = kernel.requestExecute({
+      code: '',
+      silent: true,
+      store_history: false,
+      user_expressions: { [EXPRESSION_KEY]: expression },
+      allow_stdin: false,
+      stop_on_error: false
+    });
+    const reply = await withTimeout(
+      future.done,
+      SILENT_TIMEOUT_MS,
+      'the kernel to answer a timing request'
+    );
+    const content = reply.content as unknown as PartialJSONObject;
+    if (content.status === 'aborted') {
+      await new Promise(resolve => setTimeout(resolve, 50));
+      continue;
+    }
+    return decodeReply(content);
+  }
+  throw new TimingError('The kernel kept aborting the timing request.');
+}
+
+/**
+ * "Name: message" of a code cell's first error output, or null.
+ */
+function cellError(model: { type: string }): string | null {
+  if (model.type !== 'code') {
+    return null;
+  }
+  const outputs = (model as ICodeCellModel).outputs;
+  for (let j = 0; j < outputs.length; j++) {
+    const output = outputs.get(j).toJSON();
+    if (output.output_type === 'error') {
+      return `${String(output.ename)}: ${String(output.evalue)}`;
+    }
+  }
+  return null;
+}
+
+function seconds(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? value
+    : null;
+}
+
+function bytes(value: unknown): Record<string, number> {
+  const found: Record<string, number> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, n] of Object.entries(value)) {
+      if (typeof n === 'number' && Number.isInteger(n) && n >= 0) {
+        found[key.slice(0, 60)] = n;
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * A timed cell of the record from the kernel's entry for it (as
+ * notebook_timing._record makes it): `not_run` without one.
+ */
+function timedCell(
+  index: number,
+  entries: Map<number, Record<string, unknown>>
+): INotebookCellTiming {
+  const entry = entries.get(index);
+  if (!entry) {
+    return {
+      index,
+      label: cellLabel(index),
+      status: 'not_run',
+      seconds: null,
+      sync_seconds: null,
+      memory: {},
+      error: null
+    };
+  }
+  const error = entry.error || entry.timing_error;
+  return {
+    index,
+    label: cellLabel(index),
+    status: entry.ok === true ? 'ok' : 'failed',
+    seconds: seconds(entry.seconds),
+    sync_seconds: seconds(entry.sync_seconds),
+    synchronized: entry.synchronized === true,
+    memory: bytes(entry.memory),
+    error: error ? String(error).slice(0, 300) : null
+  };
+}
+
+/**
+ * The total of the timed range: on the kernel's clock, from the first timed
+ * cell's start to the last one's end (so the messages to and from the
+ * browser at the range's ends are not in it, as the cells' own times are
+ * not), else the browser's window from sending the first cell to the last
+ * reply.
+ */
+function rangeSeconds(
+  layout: ITimedLayout,
+  entries: Map<number, Record<string, unknown>>,
+  wallStart: number | null,
+  wallEnd: number | null
+): number | null {
+  const start = entries.get(layout.timed[0])?.clock_start;
+  const end = entries.get(layout.timed[layout.timed.length - 1])?.clock_end;
+  if (typeof start === 'number' && typeof end === 'number' && end >= start) {
+    return end - start;
+  }
+  return wallStart !== null && wallEnd !== null
+    ? Math.max(0, (wallEnd - wallStart) / 1000)
+    : null;
+}
+
+/**
+ * The largest memory figures of the run's cells and the kernel's final
+ * peak resident set size (notebook_timing._peak).
+ */
+function peakMemory(
+  cells: readonly INotebookCellTiming[],
+  finalRss: unknown
+): Record<string, number> {
+  const peak: Record<string, number> = {};
+  for (const cell of cells) {
+    for (const [key, value] of Object.entries(cell.memory)) {
+      peak[key] = Math.max(peak[key] ?? 0, value);
+    }
+  }
+  const rss = bytes({ peak_rss_bytes: finalRss }).peak_rss_bytes;
+  if (rss !== undefined) {
+    peak.peak_rss_bytes = Math.max(peak.peak_rss_bytes ?? 0, rss);
+  }
+  return peak;
+}
+
 export class BenchmarkDriver {
   constructor(options: BenchmarkDriver.IOptions = {}) {
     this._contents = options.contents ?? null;
@@ -421,6 +623,139 @@ export class BenchmarkDriver {
     // Validate the parameters before the first device starts.
     setParametersCell(model, params);
 
+    // Every device gets a new kernel of the kind the notebook had.
+    const kernelName =
+      panel.sessionContext.session?.kernel?.name ??
+      panel.sessionContext.kernelPreference.name;
+    return this._sequence(
+      panel,
+      options.devices,
+      options.history ?? DEFAULT_HISTORY,
+      device => ({
+        id: newRunId(),
+        device,
+        deviceName: options.deviceNames?.[device] ?? null,
+        machineLabel: options.machineLabel,
+        profile: options.profile,
+        params: recordParams(params),
+        startedAt: new Date().toISOString()
+      }),
+      runningRecord,
+      (context, emit) =>
+        this._runDevice(panel, context, params, options, emit, kernelName)
+    );
+  }
+
+  /**
+   * Time a user's notebook (one with a device cell) on each device, `repeat`
+   * times, interleaved, each run in a fresh kernel with the device cell set:
+   * per timed cell the kernel's wall time with the device synchronised at
+   * its end (celltiming.py, installed by silent requests), the total and the
+   * peak memory, in one `kind: "notebook"` record per run, saved as soon as
+   * the run ends. Resolves with the records.
+   *
+   * @throws BenchmarkBusyError when a run is in progress; Error for invalid
+   * devices, tags or metadata (then nothing was changed).
+   */
+  async timeNotebook(
+    panel: NotebookPanel,
+    options: BenchmarkDriver.ITimeOptions
+  ): Promise<PartialJSONObject[]> {
+    if (this._running) {
+      throw new BenchmarkBusyError();
+    }
+    const model = panel.content.model;
+    if (!model) {
+      throw new Error('The notebook is not loaded.');
+    }
+    const invalid = options.devices.filter(
+      d => !validateDevice(d) || d === 'auto'
+    );
+    if (!options.devices.length || invalid.length) {
+      throw new Error(
+        `Choose devices such as cpu, cuda:0 or mps (refused: ${invalid.join(', ').slice(0, 80)}).`
+      );
+    }
+    const repeat = options.repeat ?? 1;
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
+      throw new Error('The number of runs per device must be 1 to 100.');
+    }
+    checkAppendable(model);
+    const cells = timingCells(panel);
+    const layout = timedLayout(cells);
+    const hash = codeSha256(cells, layout);
+    const order: { device: string; repeat: number }[] = [];
+    for (let r = 1; r <= repeat; r++) {
+      for (const device of options.devices) {
+        order.push({ device, repeat: r });
+      }
+    }
+    const kernelName =
+      panel.sessionContext.session?.kernel?.name ??
+      panel.sessionContext.kernelPreference.name;
+    const fields = (position: number): INotebookRunFields => ({
+      notebook: notebookBaseName(panel.context.path),
+      codeSha256: hash,
+      timedRange: {
+        start: layout.start,
+        stop: layout.stop,
+        cells: layout.timed.length
+      },
+      repeat: order[position].repeat,
+      totalSeconds: null,
+      cells: [],
+      peakMemory: {},
+      versions: null
+    });
+    let position = -1;
+    return this._sequence(
+      panel,
+      order.map(o => o.device),
+      options.history ?? DEFAULT_HISTORY,
+      device => {
+        position++;
+        return {
+          id: newRunId(),
+          device,
+          deviceName: options.deviceNames?.[device] ?? null,
+          machineLabel: options.machineLabel,
+          profile: 'notebook',
+          params: {},
+          startedAt: new Date().toISOString()
+        };
+      },
+      context => notebookRecord(context, 'running', fields(position), null),
+      (context, emit) =>
+        this._timeDevice(
+          panel,
+          context,
+          layout,
+          fields(position),
+          options,
+          emit,
+          kernelName
+        )
+    );
+  }
+
+  /**
+   * The run sequence both kinds share: for each device a `running` marker,
+   * the device's run, its record saved as soon as it ends.
+   */
+  private async _sequence(
+    panel: NotebookPanel,
+    devices: string[],
+    history: number,
+    makeContext: (device: string) => IRunContext,
+    marker: (context: IRunContext) => PartialJSONObject,
+    runOne: (
+      context: IRunContext,
+      emit: (
+        phase: IDriverEvent['phase'],
+        extra?: Partial<IDriverEvent>
+      ) => void
+    ) => Promise<PartialJSONObject>
+  ): Promise<PartialJSONObject[]> {
     this._running = true;
     this._runningPanel = panel;
     this._savedBeside = false;
@@ -430,26 +765,10 @@ export class BenchmarkDriver {
     const path = { value: panel.context.path };
     const onPath = (_: unknown, newPath: string) => (path.value = newPath);
     panel.context.pathChanged.connect(onPath);
-    // Every device gets a new kernel of the kind the notebook had.
-    const kernelName =
-      panel.sessionContext.session?.kernel?.name ??
-      panel.sessionContext.kernelPreference.name;
     try {
-      for (
-        let index = 0;
-        index < options.devices.length && !this._cancelled;
-        index++
-      ) {
-        const device = options.devices[index];
-        const context: IRunContext = {
-          id: newRunId(),
-          device,
-          deviceName: options.deviceNames?.[device] ?? null,
-          machineLabel: options.machineLabel,
-          profile: options.profile,
-          params: recordParams(params),
-          startedAt: new Date().toISOString()
-        };
+      for (let index = 0; index < devices.length && !this._cancelled; index++) {
+        const device = devices[index];
+        const context = makeContext(device);
         const started = performance.now();
         const emit = (
           phase: IDriverEvent['phase'],
@@ -458,7 +777,7 @@ export class BenchmarkDriver {
           this._changed.emit({
             device,
             index,
-            total: options.devices.length,
+            total: devices.length,
             phase,
             elapsedMs: performance.now() - started,
             ...extra
@@ -468,28 +787,10 @@ export class BenchmarkDriver {
         // reads as interrupted, never as a silent gap. Best effort: a file
         // that cannot be written stops the run at the device's own record,
         // with that record in hand.
-        await this._record(
-          panel,
-          path.value,
-          runningRecord(context),
-          options.history ?? DEFAULT_HISTORY,
-          true
-        );
-        const record = await this._runDevice(
-          panel,
-          context,
-          params,
-          options,
-          emit,
-          kernelName
-        );
+        await this._record(panel, path.value, marker(context), history, true);
+        const record = await runOne(context, emit);
         records.push(record);
-        const notSaved = await this._record(
-          panel,
-          path.value,
-          record,
-          options.history ?? DEFAULT_HISTORY
-        );
+        const notSaved = await this._record(panel, path.value, record, history);
         // Shown in the panel either way: a figure that could not be saved
         // is still a figure.
         emit('recorded', { record });
@@ -560,6 +861,224 @@ export class BenchmarkDriver {
 
   get isDisposed(): boolean {
     return this._isDisposed;
+  }
+
+  /**
+   * One timed run of a user's notebook on one device, in a fresh kernel.
+   */
+  private async _timeDevice(
+    panel: NotebookPanel,
+    context: IRunContext,
+    layout: ITimedLayout,
+    base: INotebookRunFields,
+    options: BenchmarkDriver.ITimeOptions,
+    emit: (phase: IDriverEvent['phase'], extra?: Partial<IDriverEvent>) => void,
+    kernelName: string | undefined
+  ): Promise<PartialJSONObject> {
+    const session = panel.sessionContext;
+    const model = panel.content.model!;
+    let lost: string | null = null;
+    const onStatus = (_: ISessionContext, status: Kernel.Status) => {
+      if (status === 'dead' || status === 'autorestarting') {
+        lost =
+          'The kernel died during the run (out of memory, or the process was killed).';
+      } else if (status === 'restarting') {
+        lost ??= 'The kernel was restarted during the run.';
+      }
+    };
+    const onClosed = () => this.cancel();
+    const timeout = options.kernelTimeoutMs ?? 120_000;
+    this._timeoutMs = timeout;
+    const stop = () => this._cancelled;
+    let final: Record<string, unknown> | null = null;
+    let wallStart: number | null = null;
+    let wallEnd: number | null = null;
+    let failure: string | null = null;
+    // The kernel's entries, attributed to cells by execution count (the
+    // count each timed cell's reply gave it).
+    const found: Record<string, unknown>[] = [];
+    const keep = (document: Record<string, unknown> | null) => {
+      const cells = document?.cells;
+      if (Array.isArray(cells)) {
+        for (const entry of cells) {
+          if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+            found.push(entry as Record<string, unknown>);
+          }
+        }
+      }
+    };
+    panel.disposed.connect(onClosed);
+    try {
+      emit('restarting');
+      await freshKernel(session, kernelName, stop, timeout);
+      setDeviceCell(model, context.device, context.deviceName ?? '');
+      await yieldToBrowser();
+      const kernel = session.session?.kernel ?? null;
+      if (!kernel) {
+        throw new Error('The kernel is not running.');
+      }
+      this._kernel = kernel;
+      this._session = session;
+      session.statusChanged.connect(onStatus);
+      emit('running');
+      const first = layout.timed[0];
+      // The untimed cells before the range, one after the other.
+      for (let i = 0; i < first; i++) {
+        if (this._cancelled || panel.isDisposed || lost) {
+          break;
+        }
+        const widget = panel.content.widgets[i];
+        if (
+          !(await NotebookActions.runCells(panel.content, [widget], session))
+        ) {
+          failure = `${cellError(widget.model) ?? 'The cell did not finish'} (${cellLabel(i)})`;
+          break;
+        }
+      }
+      if (failure === null && !this._cancelled && !panel.isDisposed && !lost) {
+        const status = await silentRequest(
+          kernel,
+          installExpression(context.device)
+        );
+        if (status.installed !== true) {
+          throw new TimingError(
+            `Cannot time the cells: ${String(status.error)}`
+          );
+        }
+        // The timed range is queued at once, as Run All does, each cell
+        // followed by a silent take of its timing: the kernel runs them back
+        // to back, with no round trip to the browser between cells, and a
+        // kernel that dies later loses nothing already taken. (JupyterLab
+        // builds a cell's request itself: the take cannot ride on it as
+        // user_expressions, as it does headless.)
+        const widgets = panel.content.widgets.slice(first, layout.stop + 1);
+        wallStart = performance.now();
+        const runs: Promise<boolean>[] = [];
+        const takes: Promise<Record<string, unknown> | null>[] = [];
+        let lastReply = wallStart;
+        for (const widget of widgets) {
+          runs.push(
+            NotebookActions.runCells(panel.content, [widget], session).then(
+              ok => {
+                lastReply = performance.now();
+                return ok;
+              }
+            )
+          );
+          if (widget.model.type === 'code') {
+            takes.push(
+              silentRequest(kernel, TAKE_EXPRESSION, false).catch(() => null)
+            );
+          }
+        }
+        const results = await Promise.all(runs);
+        wallEnd = lastReply;
+        for (const document of await Promise.all(takes)) {
+          keep(document);
+        }
+        const failedAt = results.findIndex(ok => !ok);
+        if (failedAt >= 0) {
+          const index = first + failedAt;
+          const error = cellError(
+            panel.content.widgets[index]?.model ?? {
+              type: ''
+            }
+          );
+          failure = `${error ?? 'The cell did not finish'} (${cellLabel(index)})`;
+        }
+        if (!this._cancelled && !lost && !panel.isDisposed) {
+          final = await silentRequest(kernel, UNINSTALL_EXPRESSION);
+          keep(final);
+        }
+      }
+    } catch (error) {
+      failure = String((error as Error)?.message ?? error);
+    } finally {
+      this._kernel = null;
+      this._session = null;
+      clearTimeout(this._cancelTimer);
+      this._cancelTimer = undefined;
+      session.statusChanged.disconnect(onStatus);
+      panel.disposed.disconnect(onClosed);
+    }
+    if (this._forcedRestart) {
+      await withTimeout(
+        this._forcedRestart,
+        timeout,
+        "the kernel's restart after Cancel"
+      ).catch(() => undefined);
+      this._forcedRestart = null;
+    }
+    const entries = new Map<number, Record<string, unknown>>();
+    if (!panel.isDisposed) {
+      for (const index of layout.timed) {
+        const cell = model.cells.get(index);
+        const count =
+          cell?.type === 'code'
+            ? (cell as ICodeCellModel).executionCount
+            : null;
+        const entry = found.find(
+          e => count !== null && e.execution_count === count
+        );
+        if (entry) {
+          entries.set(index, entry);
+        }
+      }
+    }
+    const cells = layout.timed.map(index => timedCell(index, entries));
+    const failed = cells.find(cell => cell.status === 'failed');
+    let status: 'ok' | 'failed' | 'cancelled' = 'ok';
+    if (panel.isDisposed) {
+      status = 'cancelled';
+      failure = 'The notebook was closed during the run.';
+    } else if (this._cancelled) {
+      status = 'cancelled';
+      failure = 'Cancelled by the user.';
+    } else if (lost) {
+      status = 'failed';
+      failure = lost;
+    } else if (failure === null && failed) {
+      failure = `${failed.error ?? 'Error'} (${failed.label})`;
+    } else if (failure === null && final === null) {
+      failure = 'The timed cells did not all report their times.';
+    }
+    if (failure !== null && status === 'ok') {
+      status = 'failed';
+    }
+    if (failure !== null && failed && !failure.includes(failed.label)) {
+      failure = `${failure} [failed: ${failed.label}]`;
+    }
+    const resolved = final ?? {};
+    const versions = resolved.versions;
+    const fields: INotebookRunFields = {
+      ...base,
+      totalSeconds:
+        status === 'ok'
+          ? rangeSeconds(layout, entries, wallStart, wallEnd)
+          : null,
+      cells,
+      peakMemory: peakMemory(cells, resolved.peak_rss_bytes),
+      versions:
+        versions && typeof versions === 'object' && !Array.isArray(versions)
+          ? (versions as PartialJSONObject)
+          : null
+    };
+    const named =
+      typeof resolved.device_name === 'string' && resolved.device_name
+        ? { ...context, deviceName: resolved.device_name.slice(0, 200) }
+        : context;
+    try {
+      return notebookRecord(named, status, fields, failure);
+    } catch (error) {
+      // Whatever the kernel sent that the schema refuses: the run still
+      // leaves a record, saying why.
+      return notebookRecord(
+        context,
+        'failed',
+        { ...fields, cells: [], peakMemory: {}, versions: null },
+        `The kernel's timings do not make a valid record: ${String((error as Error).message)}`
+      );
+    }
   }
 
   private async _runDevice(

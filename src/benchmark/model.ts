@@ -6,7 +6,13 @@ import { VDomModel } from '@jupyterlab/apputils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { PARAMETERS_TAG, RESULT_CELL_TAG } from '../common/contract';
 import { findTaggedCell } from '../notebook/deviceCell';
-import type { BenchmarkDriver, IDriverEvent, IProgress } from './driver';
+import {
+  type BenchmarkDriver,
+  type IDriverEvent,
+  type IProgress,
+  timingCells
+} from './driver';
+import { hasDeviceCell } from './timing';
 
 /**
  * One device's line in the progress list.
@@ -32,6 +38,18 @@ export function isBenchmarkNotebook(panel: NotebookPanel | null): boolean {
   );
 }
 
+/**
+ * Whether a notebook is a user's notebook that can be timed on every device:
+ * not the benchmark notebook, and one device cell (the picker's tag).
+ */
+export function isTimableNotebook(panel: NotebookPanel | null): boolean {
+  return (
+    !!panel?.content.model &&
+    !isBenchmarkNotebook(panel) &&
+    hasDeviceCell(timingCells(panel))
+  );
+}
+
 export class BenchmarkModel extends VDomModel {
   constructor(driver: BenchmarkDriver) {
     super();
@@ -46,6 +64,14 @@ export class BenchmarkModel extends VDomModel {
 
   get isBenchmark(): boolean {
     return isBenchmarkNotebook(this._notebook);
+  }
+
+  /**
+   * Whether the followed notebook is a user's notebook with a device cell
+   * (timed cell by cell on every device rather than run as the benchmark).
+   */
+  get isTimable(): boolean {
+    return isTimableNotebook(this._notebook);
   }
 
   get running(): boolean {

@@ -109,10 +109,16 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
       contents: app.serviceManager.contents
     });
     const model = new BenchmarkModel(driver);
-    const settings = { profile: 'seed', history: 50, machineLabel: '' };
+    const settings = {
+      profile: 'seed',
+      history: 50,
+      machineLabel: '',
+      timingRepeat: 1
+    };
     followSettings(settingRegistry, loaded => {
       settings.profile = loaded.get('defaultProfile').composite as string;
       settings.history = loaded.get('historySize').composite as number;
+      settings.timingRepeat = loaded.get('timingRepeat').composite as number;
       settings.machineLabel = (
         loaded.get('machineLabel').composite as string
       ).trim();
@@ -147,7 +153,10 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
             profile
           }),
         cancel: () => void app.commands.execute(CommandIDs.cancelBenchmark),
-        openBenchmark: () => void app.commands.execute(CommandIDs.openBenchmark)
+        openBenchmark: () =>
+          void app.commands.execute(CommandIDs.openBenchmark),
+        useDevice: device =>
+          void app.commands.execute(CommandIDs.insertDeviceCell, { device })
       }
     });
     devicePanel.addSection(view, { rank: 100 });
@@ -278,7 +287,7 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.runBenchmark, {
       label: trans.__('Run Benchmark on Every Device'),
       caption: trans.__(
-        'Run the open benchmark notebook once per device and record the times'
+        'Run the open benchmark notebook, or time a notebook with a device cell, once per device and record the times'
       ),
       describedBy: {
         args: {
@@ -286,7 +295,13 @@ export const benchmarkPlugin: JupyterFrontEndPlugin<void> = {
           properties: {
             devices: { type: 'array', items: { type: 'string' } },
             profile: { type: 'string', enum: [...PROFILES] },
-            params: { type: 'object' }
+            params: { type: 'object' },
+            repeat: {
+              type: 'integer',
+              minimum: 1,
+              description:
+                'Runs per device when timing a notebook with a device cell'
+            }
           }
         }
       },

@@ -6,16 +6,24 @@
 import { VDomRenderer } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
+import { METADATA_KEY } from '../common/contract';
 import { displayText } from '../common/escape';
+import { formatSeconds } from '../common/format';
 import type { IProbeDevice } from '../kernel/types';
+import { readDeviceBench } from '../records';
 import { PROFILES } from './driver';
 import type { BenchmarkModel, IDeviceProgress } from './model';
 import { runErrorText } from './errortext';
+import { describeRecommendation, recommend } from './recommend';
 
 export interface IBenchmarkActions {
   run(devices: string[], profile: string): void;
   cancel(): void;
   openBenchmark(): void;
+  /**
+   * Set `device` in the notebook's device cell (the picker's command).
+   */
+  useDevice?(device: string): void;
 }
 
 export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
@@ -37,7 +45,9 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
         className="jp-DeviceBench-content"
         aria-label={trans.__('Benchmark')}
       >
-        {model.isBenchmark ? this._renderControls() : this._renderOpen()}
+        {model.isBenchmark || model.isTimable
+          ? this._renderControls()
+          : this._renderOpen()}
         {model.message ? (
           <div
             className="jp-DeviceBench-status jp-DeviceBench-status-warning"
@@ -47,6 +57,7 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
           </div>
         ) : null}
         {this._renderProgress()}
+        {model.isTimable ? this._renderAnswer() : null}
       </section>
     );
   }
@@ -104,7 +115,14 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
             </label>
           ))}
         </fieldset>
-        <label className="jp-DeviceBench-profile">
+        {model.isTimable ? (
+          <p className="jp-DeviceBench-hint">
+            {trans.__(
+              'Times this notebook cell by cell on each device, in a fresh kernel with the device cell set (from the cell tagged device-bench-start to the one tagged device-bench-stop, or the whole notebook).'
+            )}
+          </p>
+        ) : null}
+        <label className="jp-DeviceBench-profile" hidden={model.isTimable}>
           {trans.__('Profile')}{' '}
           <select
             className="jp-mod-styled"
@@ -205,6 +223,100 @@ export class BenchmarkView extends VDomRenderer<BenchmarkModel> {
           ))}
         </ul>
       </>
+    );
+  }
+
+  /**
+   * The recommendation and the per-device, per-cell breakdown of the
+   * notebook's timing runs (its `kind: "notebook"` records).
+   */
+  private _renderAnswer(): React.ReactElement | null {
+    const panel = this.model.notebook;
+    const metadata = panel?.content.model?.getMetadata(METADATA_KEY);
+    const runs = readDeviceBench(metadata ?? {}).runs.filter(
+      r => (r as { kind?: unknown }).kind === 'notebook'
+    );
+    const answer = recommend(runs as never);
+    if (!answer.devices.length) {
+      return null;
+    }
+    const trans = this._trans;
+    const best = answer.best;
+    const indexes = [
+      ...new Set(answer.devices.flatMap(d => d.cells.map(c => c.index)))
+    ].sort((a, b) => a - b);
+    const labels = new Map(
+      answer.devices.flatMap(d => d.cells.map(c => [c.index, c.label]))
+    );
+    return (
+      <div className="jp-DeviceBench-answer">
+        <p
+          className="jp-DeviceBench-recommendation"
+          data-verdict={answer.verdict}
+        >
+          {describeRecommendation(answer, trans)}
+        </p>
+        <table className="jp-DeviceBench-breakdown">
+          <thead>
+            <tr>
+              <th scope="col">{trans.__('Device')}</th>
+              <th scope="col">{trans.__('Total (s)')}</th>
+              <th scope="col">{trans.__('Spread (s)')}</th>
+              {indexes.map(i => (
+                <th scope="col" key={i}>
+                  {displayText(labels.get(i) ?? '', 20)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {answer.devices.map(d => {
+              const byIndex = new Map(d.cells.map(c => [c.index, c.seconds]));
+              return (
+                <tr
+                  key={d.device}
+                  data-device={d.device}
+                  data-best={d.device === best ? 'true' : undefined}
+                >
+                  <th scope="row">{displayText(d.device, 20)}</th>
+                  <td>{formatSeconds(d.median)}</td>
+                  <td title={trans.__('%1 run(s)', d.runs)}>
+                    {d.runs > 1 ? formatSeconds(d.spread) : '–'}
+                  </td>
+                  {indexes.map(i => {
+                    const value = byIndex.get(i);
+                    const share =
+                      value !== undefined && d.median > 0
+                        ? Math.min(1, value / d.median)
+                        : 0;
+                    return (
+                      <td key={i} className="jp-DeviceBench-cellTime">
+                        <span
+                          className="jp-DeviceBench-bar"
+                          style={{ width: `${(share * 100).toFixed(0)}%` }}
+                        />
+                        <span>
+                          {value === undefined ? '' : formatSeconds(value)}
+                        </span>
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {best && this._actions.useDevice && answer.verdict !== 'tie' ? (
+          <button
+            type="button"
+            className="jp-mod-styled jp-DeviceBench-useDevice"
+            disabled={this.model.running}
+            onClick={() => this._actions.useDevice!(best)}
+          >
+            {trans.__('Use %1 in This Notebook', best)}
+          </button>
+        ) : null}
+      </div>
     );
   }
 

@@ -52,6 +52,13 @@ export const INJECTED_PARAMETERS_TAG = CONTRACT.tags.injected_parameters;
 export const RESULT_CELL_TAG = CONTRACT.tags.result;
 
 /**
+ * The tags of the first and the last timed cell of a user notebook (at most
+ * one of each; without them the whole notebook is timed).
+ */
+export const TIMED_START_TAG = CONTRACT.tags.timed_start;
+export const TIMED_STOP_TAG = CONTRACT.tags.timed_stop;
+
+/**
  * The mime type of the notebook's result bundle.
  */
 export const RESULT_MIME = CONTRACT.mime.result;

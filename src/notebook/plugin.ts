@@ -10,9 +10,16 @@ import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { timerStartIcon, timerStopIcon } from '../icons';
 import { followSettings } from '../settings';
 import { CommandIDs, IDeviceProbe, TRANSLATION_DOMAIN } from '../tokens';
 import { setDeviceCell, validateDevice } from './deviceCell';
+import {
+  hasTag,
+  TIMED_START_TAG,
+  TIMED_STOP_TAG,
+  toggleRangeTag
+} from './timedRange';
 
 /**
  * What the insert command returns (to other extensions and tests).
@@ -119,7 +126,72 @@ export const deviceCellPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    // The timed range of a user's notebook, from the cell toolbar and the
+    // cell context menu (schema/plugin.json): the active cell gets the tag.
+    const rangeCommands = [
+      {
+        id: CommandIDs.tagStart,
+        tag: TIMED_START_TAG,
+        label: trans.__('Start Timing Here'),
+        caption: trans.__(
+          'Time the notebook from this cell on when it runs on every device (tag device-bench-start; again to remove)'
+        )
+      },
+      {
+        id: CommandIDs.tagStop,
+        tag: TIMED_STOP_TAG,
+        label: trans.__('Stop Timing Here'),
+        caption: trans.__(
+          'Time the notebook up to this cell, and run nothing after it, when it runs on every device (tag device-bench-stop; again to remove)'
+        )
+      }
+    ];
+    for (const command of rangeCommands) {
+      app.commands.addCommand(command.id, {
+        label: command.label,
+        caption: command.caption,
+        icon: command.tag === TIMED_START_TAG ? timerStartIcon : timerStopIcon,
+        describedBy: { args: { type: 'object', properties: {} } },
+        isEnabled: () =>
+          !!notebooks.currentWidget?.content.model &&
+          notebooks.activeCell?.model.type === 'code',
+        isToggled: () => {
+          const panel = notebooks.currentWidget;
+          const model = panel?.content.model;
+          return (
+            !!model &&
+            hasTag(model, panel!.content.activeCellIndex, command.tag)
+          );
+        },
+        execute: () => {
+          const panel = notebooks.currentWidget;
+          const model = panel?.content.model;
+          if (!panel || !model || panel.content.activeCellIndex < 0) {
+            return false;
+          }
+          const on = toggleRangeTag(
+            model,
+            panel.content.activeCellIndex,
+            command.tag as typeof TIMED_START_TAG
+          );
+          app.commands.notifyCommandChanged(command.id);
+          return on;
+        }
+      });
+    }
+    notebooks.activeCellChanged.connect(() => {
+      for (const command of rangeCommands) {
+        app.commands.notifyCommandChanged(command.id);
+      }
+    });
+
     if (palette) {
+      for (const command of rangeCommands) {
+        palette.addItem({
+          command: command.id,
+          category: trans.__('Device Bench')
+        });
+      }
       palette.addItem({
         command: CommandIDs.insertDeviceCell,
         args: { device: 'auto' },

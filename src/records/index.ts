@@ -29,12 +29,19 @@ export {
   defaultMachineLabel,
   failedRecord,
   newRunId,
+  NOTEBOOK_KIND,
+  notebookBaseName,
+  notebookRecord,
   okRecord,
   recordParams,
   runningRecord,
   stripPaths
 } from './record';
-export type { IRunContext } from './record';
+export type {
+  INotebookCellTiming,
+  INotebookRunFields,
+  IRunContext
+} from './record';
 export { isPapermillNotebook, papermillRecord } from './papermill';
 export type { IPapermillRead } from './papermill';
 export {

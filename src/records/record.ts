@@ -188,3 +188,93 @@ export function defaultMachineLabel(report: IProbeReport | null): string {
     model === null || model === undefined ? rule.cpu_fallback : String(model);
   return truncateUnits([cpu, ...names].join(rule.separator), rule.max);
 }
+
+/**
+ * One timed cell of a `kind: "notebook"` record (schema `notebook_cell`).
+ */
+export interface INotebookCellTiming {
+  index: number;
+  label: string;
+  status: 'ok' | 'failed' | 'not_run';
+  seconds: number | null;
+  sync_seconds: number | null;
+  synchronized?: boolean;
+  memory: Record<string, number>;
+  error: string | null;
+}
+
+/**
+ * What a `kind: "notebook"` record says besides the usual fields (as
+ * notebook_timing._record writes them).
+ */
+export interface INotebookRunFields {
+  notebook: string;
+  codeSha256: string;
+  timedRange: { start: number; stop: number; cells: number };
+  repeat: number;
+  totalSeconds: number | null;
+  cells: INotebookCellTiming[];
+  peakMemory: Record<string, number>;
+  versions: PartialJSONObject | null;
+}
+
+/**
+ * The kind of the records of a user notebook's timing runs.
+ */
+export const NOTEBOOK_KIND = 'notebook';
+
+/**
+ * The base name of a notebook path as records keep it (never a folder).
+ */
+export function notebookBaseName(path: string): string {
+  const base = path.split(/[/\\]/).pop() ?? '';
+  return truncateUnits(scrubError(base) || 'notebook', 200).replace(
+    /[/\\]/g,
+    '_'
+  );
+}
+
+/**
+ * A `kind: "notebook"` record: `ok` (error null), `failed` or `cancelled`
+ * (error given), or the `running` marker (no cells yet). Validated: a
+ * record the schema refuses throws InvalidRecordError-like Error here, never
+ * reaches the notebook.
+ */
+export function notebookRecord(
+  context: IRunContext,
+  status: RunStatus,
+  fields: INotebookRunFields,
+  error: string | null
+): PartialJSONObject {
+  const record: PartialJSONObject = {
+    id: context.id,
+    kind: NOTEBOOK_KIND,
+    status,
+    source: CONTRACT.record.sources.jupyterlab,
+    machine_label: context.machineLabel,
+    device: context.device,
+    device_name: context.deviceName,
+    profile: NOTEBOOK_KIND,
+    params: context.params,
+    notebook: fields.notebook,
+    code_sha256: fields.codeSha256,
+    timed_range: { ...fields.timedRange },
+    repeat: fields.repeat,
+    total_seconds: status === 'ok' ? fields.totalSeconds : null,
+    cells: fields.cells.map(cell => ({
+      ...cell,
+      memory: { ...cell.memory }
+    })) as unknown as PartialJSONObject[],
+    peak_memory: { ...fields.peakMemory },
+    versions: fields.versions,
+    started_at: context.startedAt,
+    finished_at:
+      status === 'running' ? context.startedAt : new Date().toISOString(),
+    error: error === null ? null : scrubError(error) || status
+  };
+  const problem = runProblem(record);
+  if (problem !== null) {
+    throw new Error(`Not a valid notebook run record: ${problem}`);
+  }
+  return record;
+}

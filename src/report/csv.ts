@@ -189,7 +189,9 @@ function runRow({ record, sources }: IMergedRun): unknown[] {
   const data = objectOrEmpty(record.data);
   const versions = objectOrEmpty(record.versions);
   return [
-    'run',
+    // A timing run of a user's notebook is of other code: its own kind, and
+    // no MNIST columns.
+    (record as { kind?: unknown }).kind === 'notebook' ? 'notebook' : 'run',
     record.id,
     record.status,
     record.source,

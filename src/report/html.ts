@@ -7,6 +7,7 @@
  * 200 characters (+ "…") and HTML-escaped.
  */
 import { renderChartSvg } from './chart';
+import { notebookFields } from './markdown';
 import { displayText, escapeHtml } from '../common/escape';
 import {
   formatAccuracy,
@@ -116,6 +117,24 @@ export function renderHtml(
         run =>
           `<tr><td>${htmlText(run.machine_label)}</td><td>${htmlText(run.device)}</td><td>${htmlText(run.profile)}</td><td>${htmlText(run.status)}</td><td>${htmlText(run.finished_at)}</td><td>${htmlText(run.error)}</td></tr>`
       ),
+      '</tbody>',
+      '</table></div>',
+      '</section>'
+    );
+  }
+
+  if (report.notebooks.length) {
+    out.push(
+      '<section aria-labelledby="notebooks">',
+      '<h2 id="notebooks">Notebook timings</h2>',
+      '<p class="note">Runs of users&#39; own notebooks, timed cell by cell (not the MNIST benchmark: not in the figures above). Code: the first 12 characters of the timed cells&#39; hash.</p>',
+      '<div class="table"><table>',
+      '<thead><tr><th scope="col">notebook</th><th scope="col">machine</th><th scope="col">device</th><th scope="col">status</th><th scope="col" class="num">total seconds</th><th scope="col" class="num">timed cells</th><th scope="col">code</th><th scope="col">error</th></tr></thead>',
+      '<tbody>',
+      ...report.notebooks.map(run => {
+        const fields = notebookFields(run);
+        return `<tr><td>${htmlText(fields.notebook)}</td><td>${htmlText(run.machine_label)}</td><td>${htmlText(run.device)}</td><td>${htmlText(run.status)}</td><td class="num">${formatSeconds(fields.total)}</td><td class="num">${fields.cells}</td><td>${htmlText(fields.code)}</td><td>${htmlText(run.error)}</td></tr>`;
+      }),
       '</tbody>',
       '</table></div>',
       '</section>'

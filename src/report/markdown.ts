@@ -12,6 +12,7 @@ import {
   REFERENCE_SERIES_LABEL,
   referenceRows
 } from './reference';
+import type { IRunRecord } from '../records/types';
 import type { IFormatOptions, IMergedReport, IRunGroup } from './types';
 
 /**
@@ -113,6 +114,43 @@ export function renderMarkdown(
     lines.push('');
   }
 
+  if (report.notebooks.length) {
+    lines.push('## Notebook timings', '');
+    lines.push(
+      "Runs of users' own notebooks, timed cell by cell (not the MNIST benchmark: not in the figures above). Code: the first 12 characters of the timed cells' hash; equal codes ran the same code.",
+      ''
+    );
+    lines.push(
+      row([
+        'notebook',
+        'machine',
+        'device',
+        'status',
+        'total seconds',
+        'timed cells',
+        'code',
+        'error'
+      ]),
+      row(['---', '---', '---', '---', '---:', '---:', '---', '---'])
+    );
+    for (const run of report.notebooks) {
+      const fields = notebookFields(run);
+      lines.push(
+        row([
+          mdText(fields.notebook),
+          mdText(run.machine_label),
+          mdText(run.device),
+          mdText(run.status),
+          formatSeconds(fields.total),
+          String(fields.cells),
+          mdText(fields.code),
+          mdText(run.error)
+        ])
+      );
+    }
+    lines.push('');
+  }
+
   if (options.includeReference) {
     lines.push(`## ${capitalise(REFERENCE_SERIES_LABEL)}`, '');
     lines.push(mdText(REFERENCE_NOTE, 1000), '');
@@ -142,6 +180,27 @@ export function renderMarkdown(
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/**
+ * What the report lists of a `kind: "notebook"` run.
+ */
+export function notebookFields(run: IRunRecord): {
+  notebook: string;
+  total: number | null;
+  cells: number;
+  code: string;
+} {
+  const value = run as unknown as Record<string, unknown>;
+  return {
+    notebook: typeof value.notebook === 'string' ? value.notebook : '',
+    total: typeof value.total_seconds === 'number' ? value.total_seconds : null,
+    cells: Array.isArray(value.cells) ? value.cells.length : 0,
+    code:
+      typeof value.code_sha256 === 'string'
+        ? value.code_sha256.slice(0, 12)
+        : ''
+  };
 }
 
 function speedupText(group: IRunGroup): string {

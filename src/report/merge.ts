@@ -56,6 +56,14 @@ export function baseName(path: string): string {
 }
 
 /**
+ * Whether a run is a timing run of a user's notebook (`kind: "notebook"`)
+ * rather than of the MNIST benchmark (no kind, or `"mnist"`).
+ */
+export function isNotebookRun(record: IRunRecord): boolean {
+  return (record as { kind?: unknown }).kind === 'notebook';
+}
+
+/**
  * Merge the runs of several sources into one report.
  */
 export function mergeRuns(sources: IReportSource[]): IMergedReport {
@@ -117,9 +125,14 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
   const members = new Map<string, IRunRecord[]>();
   const machines = new Set<string>();
   const missingSeconds = new Map<string, number>();
+  const notebooks: IRunRecord[] = [];
 
   for (const { record } of runs) {
     machines.add(record.machine_label);
+    if (isNotebookRun(record)) {
+      notebooks.push(record);
+      continue;
+    }
     if (record.status !== 'ok') {
       failed.push(record);
       const key = deviceKey(record);
@@ -161,6 +174,7 @@ export function mergeRuns(sources: IReportSource[]): IMergedReport {
     runs,
     groups,
     failed,
+    notebooks,
     machines: [...machines].sort(compareStrings),
     duplicates,
     warnings: warnings.list(),

@@ -154,9 +154,15 @@ export interface IMergedReport {
    */
   groups: IRunGroup[];
   /**
-   * Failed and cancelled runs (they feed no figure).
+   * Failed and cancelled runs of the MNIST benchmark (they feed no figure).
    */
   failed: IRunRecord[];
+  /**
+   * Timing runs of users' own notebooks (`kind: "notebook"`, any status),
+   * in first-seen order: listed on their own, never in the benchmark's
+   * figures, chart or failed runs (their times are of other code).
+   */
+  notebooks: IRunRecord[];
   /**
    * Every machine label seen (runs of any status), sorted.
    */

@@ -26,6 +26,15 @@ function barPercent(row: IChartRow, barArea: number): number {
   return barArea > 0 ? Math.round((1000 * width) / barArea) / 10 : 0;
 }
 
+/**
+ * The notebook's name of a timing run of a user's notebook (`kind:
+ * "notebook"`; its seconds are the timed range's total), else null.
+ */
+function notebookOf(run: object): string | null {
+  const value = run as { kind?: unknown; notebook?: unknown };
+  return value.kind === 'notebook' ? String(value.notebook ?? '') : null;
+}
+
 export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
   constructor(options: RecordedRunsView.IOptions) {
     super(options.model);
@@ -95,13 +104,23 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
                 <td>
                   {displayText(run.device, 40)}
                   <div className="jp-DeviceBench-runProfile">
-                    {displayText(run.profile, 40)}
+                    {notebookOf(run) !== null
+                      ? trans.__(
+                          'timed notebook %1',
+                          displayText(notebookOf(run), 40)
+                        )
+                      : displayText(run.profile, 40)}
                   </div>
                 </td>
                 <td className="jp-DeviceBench-number">
-                  {run.status === 'ok'
-                    ? formatSeconds(run.train_seconds)
-                    : displayText(run.status, 20)}
+                  {run.status !== 'ok'
+                    ? displayText(run.status, 20)
+                    : notebookOf(run) !== null
+                      ? formatSeconds(
+                          (run as { total_seconds?: number | null })
+                            .total_seconds
+                        )
+                      : formatSeconds(run.train_seconds)}
                 </td>
                 <td className="jp-DeviceBench-number">
                   {formatRate(run.samples_per_second)}

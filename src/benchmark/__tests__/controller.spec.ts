@@ -276,4 +276,48 @@ describe('BenchmarkController', () => {
     await controller.run({ devices: ['cpu'] });
     expect(warnings).toEqual([]);
   });
+
+  it('times a notebook with a device cell on the available devices, repeats interleaved', async () => {
+    benchmark = false;
+    const timed: Record<string, unknown>[] = [];
+    const timing = Object.assign(driver, {
+      timeNotebook: async (
+        _: NotebookPanel,
+        options: Record<string, unknown>
+      ) => {
+        timed.push(options);
+        return [{ id: 't1' }, { id: 't2' }];
+      }
+    });
+    const other = new BenchmarkController({
+      driver: timing as unknown as BenchmarkController.IOptions['driver'],
+      model: model as unknown as BenchmarkController.IOptions['model'],
+      probe: probe as unknown as BenchmarkController.IOptions['probe'],
+      settings: { ...settings, timingRepeat: 2 },
+      current: () => panel,
+      trans,
+      error: message => errors.push(message),
+      warning: message => warnings.push(message),
+      isBenchmark: () => false,
+      isTimable: p => p !== null,
+      isBusy: async () => false
+    });
+    expect(other.canRun).toBe(true);
+    const result = await other.run({});
+    expect(result).toEqual({ ok: true, records: [{ id: 't1' }, { id: 't2' }] });
+    expect(driver.calls).toHaveLength(0);
+    expect(timed).toEqual([
+      {
+        devices: ['cpu', 'cuda:0'],
+        repeat: 2,
+        deviceNames: { cpu: 'CPU', 'cuda:0': 'GPU 0' },
+        history: 7,
+        machineLabel: 'lab box'
+      }
+    ]);
+    expect(model.starts).toEqual([
+      { devices: ['cpu', 'cuda:0', 'cpu', 'cuda:0'], profile: undefined }
+    ]);
+    expect(errors).toEqual([]);
+  });
 });

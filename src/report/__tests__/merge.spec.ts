@@ -457,6 +457,7 @@ describe('mergeRuns', () => {
       runs: [],
       groups: [],
       failed: [],
+      notebooks: [],
       machines: [],
       duplicates: 0,
       warnings: [],
