@@ -13,7 +13,8 @@ import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
-import { waitUntil, withTimeout } from '../common/timeout';
+import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
+import { ensureUsable } from '../kernel/usable';
 import {
   findTaggedCell,
   setDeviceCell,
@@ -185,10 +186,11 @@ function waitForKernel(
 }
 
 /**
- * How long a new kernel gets to be idle before it is taken for stuck (the
- * connection says connected, the kernel says `starting`, and nothing
- * reaches it any more, as seen behind a kernel gateway) and replaced by
- * another one.
+ * How long a new kernel gets to be usable before it is replaced by another
+ * one. A connection on which nothing reaches the kernel any more (it says
+ * connected, the kernel says `starting`, as seen behind a kernel gateway)
+ * is recognised and reconnected within seconds (`ensureUsable`); this is
+ * the bound for a kernel that does not answer even then.
  */
 export const STUCK_MS = 20_000;
 
@@ -246,6 +248,29 @@ export async function replaceKernel(
       'starting a new session'
     );
   }
+  // Idle by its status is not enough behind a kernel gateway: the new
+  // kernel must answer on this connection (a kernel_info reply), else the
+  // connection is made anew (see ensureUsable), within seconds rather than
+  // at the end of `timeoutMs`.
+  const kernel = session.session?.kernel;
+  if (!kernel || kernel.isDisposed) {
+    throw new Error('The kernel is not running.');
+  }
+  await ensureUsable(kernel, timeoutMs, {
+    check: () => {
+      if (stop()) {
+        throw new Error('Cancelled before the device started.');
+      }
+    },
+    what: 'a new kernel to answer'
+  }).catch(error => {
+    if (error instanceof TimeoutError) {
+      throw new Error(
+        `The kernel was not ready within ${Math.round(timeoutMs / 1000)} s (a new kernel to answer kernel_info).`
+      );
+    }
+    throw error;
+  });
   await waitForKernel(session, timeoutMs, stop, 'a new kernel to be idle');
 }
 

@@ -6,6 +6,8 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import { VDomModel } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { waitUntil, withTimeout } from '../common/timeout';
+import { DEFAULT_TIMEOUT_MS } from '../kernel/service';
+import { ensureUsable, INFO_MS } from '../kernel/usable';
 import type {
   IDevicePanelModel,
   IDeviceProbe,
@@ -119,6 +121,9 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
       return;
     }
     this._active = active;
+    if (active && this._state === 'starting') {
+      this._armStartingCheck();
+    }
     if (active && this._stale !== null) {
       const force = this._stale;
       this._stale = null;
@@ -225,6 +230,11 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
       // Bounded, and never thrown past the model: a restart that fails or
       // hangs ends in a "failed" check (the probe below says what it sees).
       await withTimeout(kernel.restart(), timeoutMs, "the kernel's restart");
+      // Behind a kernel gateway the restarted kernel may not hear this
+      // connection until it reconnects: ask it, bounded.
+      await ensureUsable(kernel, timeoutMs, {
+        what: 'the restarted kernel to answer'
+      });
       await waitUntil(
         () =>
           this.isDisposed ||
@@ -251,6 +261,7 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
     if (this.isDisposed) {
       return;
     }
+    clearTimeout(this._startingTimer);
     this.setSession(null);
     super.dispose();
   }
@@ -271,7 +282,69 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
 
   private _setState(state: PanelState): void {
     this._state = state;
+    if (state === 'starting') {
+      this._armStartingCheck();
+    } else {
+      clearTimeout(this._startingTimer);
+      this._startingTimer = undefined;
+    }
     this.stateChanged.emit(void 0);
+  }
+
+  /**
+   * A kernel that still says `starting` a few seconds after it connected is
+   * asked directly (kernel_info, and a new websocket when that gets no
+   * reply: see ensureUsable). Behind a kernel gateway its status can stay
+   * at `starting` for good while nothing reaches it; the panel must not say
+   * "The kernel is starting…" forever. Only while the panel is shown.
+   */
+  private _armStartingCheck(): void {
+    clearTimeout(this._startingTimer);
+    this._startingTimer = undefined;
+    const kernel = this._currentKernel();
+    if (!kernel || !this._active || this.isDisposed) {
+      return;
+    }
+    this._startingTimer = setTimeout(() => {
+      this._startingTimer = undefined;
+      void this._unstick(kernel);
+    }, INFO_MS);
+  }
+
+  private async _unstick(kernel: Kernel.IKernelConnection): Promise<void> {
+    const current = () =>
+      !this.isDisposed &&
+      this._state === 'starting' &&
+      this._currentKernel() === kernel;
+    if (!current() || kernel.connectionStatus !== 'connected') {
+      // Still connecting: JupyterLab retries by itself, and a new
+      // connection's status change brings the panel back here.
+      if (current() && kernel.connectionStatus === 'connecting') {
+        this._armStartingCheck();
+      }
+      return;
+    }
+    const request = this._request;
+    try {
+      await ensureUsable(kernel, DEFAULT_TIMEOUT_MS, {
+        what: 'a kernel that says it is starting'
+      });
+    } catch (error) {
+      if (current() && request === this._request) {
+        this._outcome = {
+          kind: 'error',
+          reason: kernel.status === 'dead' ? 'dead' : 'timeout',
+          message: String((error as Error)?.message ?? error)
+        };
+        this._setState('error');
+      }
+      return;
+    }
+    if (current()) {
+      // The status said idle on the way (and the idle handler probed);
+      // when the session still reads as starting, probe all the same.
+      this._update(false);
+    }
   }
 
   private _currentKernel(): Kernel.IKernelConnection | null {
@@ -376,4 +449,5 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
    */
   private _stale: boolean | null = null;
   private _checkResult: ICheckResult | null = null;
+  private _startingTimer: ReturnType<typeof setTimeout> | undefined;
 }
