@@ -14,7 +14,7 @@ import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
-import { ensureUsable } from '../kernel/usable';
+import { ensureUsable } from '../common/usable';
 import {
   findTaggedCell,
   setDeviceCell,

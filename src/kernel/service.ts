@@ -18,7 +18,7 @@ import {
   PROBE_SOURCE
 } from './_generated/sources';
 import { PROBE_SCHEMA_VERSION } from './types';
-import { ensureUsable } from './usable';
+import { ensureUsable } from '../common/usable';
 
 /**
  * The key of the probe in `user_expressions`.

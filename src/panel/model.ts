@@ -6,8 +6,7 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import { VDomModel } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { waitUntil, withTimeout } from '../common/timeout';
-import { DEFAULT_TIMEOUT_MS } from '../kernel/service';
-import { ensureUsable, INFO_MS } from '../kernel/usable';
+import { ensureUsable, INFO_MS, STARTING_MS } from '../common/usable';
 import type {
   IDevicePanelModel,
   IDeviceProbe,
@@ -326,7 +325,7 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
     }
     const request = this._request;
     try {
-      await ensureUsable(kernel, DEFAULT_TIMEOUT_MS, {
+      await ensureUsable(kernel, STARTING_MS, {
         what: 'a kernel that says it is starting'
       });
     } catch (error) {

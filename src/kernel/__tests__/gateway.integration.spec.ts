@@ -28,7 +28,7 @@ import { DEVICE_CELL_TAG } from '../../common/contract';
 import { findTaggedCell, setDeviceCell } from '../../notebook/deviceCell';
 import { DevicePanelModel } from '../../panel/model';
 import { DeviceProbeService } from '../service';
-import { ensureUsable } from '../usable';
+import { ensureUsable } from '../../common/usable';
 
 /**
  * What the issue asks of every restart or new kernel through the gateway.

@@ -10,7 +10,7 @@
  * (`kernel.reconnect()`) cures it at once. See docs/gateway.md.
  */
 import type { Kernel } from '@jupyterlab/services';
-import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
+import { TimeoutError, waitUntil, withTimeout } from './timeout';
 
 /**
  * How long the first kernel_info gets before the connection is taken for
@@ -18,6 +18,12 @@ import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
  * still starting on a loaded machine answers a later one).
  */
 export const INFO_MS = 2_000;
+
+/**
+ * How long a kernel that keeps saying `starting` gets to answer before the
+ * panel says it did not (as long as the probe's default timeout).
+ */
+export const STARTING_MS = 60_000;
 
 export namespace ensureUsable {
   export interface IOptions {
