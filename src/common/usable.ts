@@ -13,11 +13,15 @@ import type { Kernel } from '@jupyterlab/services';
 import { TimeoutError, waitUntil, withTimeout } from './timeout';
 
 /**
- * How long the first kernel_info gets before the connection is taken for
- * stuck and reconnected. Each later try waits half as long again (a kernel
- * still starting on a loaded machine answers a later one).
+ * How long a kernel_info gets before the connection is taken for stuck and
+ * reconnected. A websocket opened while the gateway's new kernel process is
+ * still starting can be deaf too, so the first tries are short and alike;
+ * after `SHORT_TRIES` each waits half as long again, up to `LONGEST_MS` (a
+ * kernel that is slow to start answers a later one).
  */
 export const INFO_MS = 2_000;
+const SHORT_TRIES = 4;
+const LONGEST_MS = 8_000;
 
 /**
  * How long a kernel that keeps saying `starting` gets to answer before the
@@ -33,7 +37,7 @@ export namespace ensureUsable {
      */
     check?: () => void;
     /**
-     * The first kernel_info's limit (default `INFO_MS`).
+     * A kernel_info's limit for the first tries (default `INFO_MS`).
      */
     infoMs?: number;
     /**
@@ -137,6 +141,8 @@ export async function ensureUsable(
       Math.max(1, left()),
       'reconnecting'
     ).catch(() => undefined);
-    tryMs = Math.round(tryMs * 1.5);
+    if (reconnects >= SHORT_TRIES) {
+      tryMs = Math.min(Math.round(tryMs * 1.5), LONGEST_MS);
+    }
   }
 }
