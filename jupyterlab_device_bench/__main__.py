@@ -3,6 +3,10 @@
 ``python -m jupyterlab_device_bench time-notebook NOTEBOOK --device cpu --device cuda:0``:
 which device suits a user's own notebook (notebook_timing.py, docs/own-notebook.md).
 
+``python -m jupyterlab_device_bench records-from-notebook OUT.ipynb`` and ``merge-reports
+SOURCE... --output merged.json``: run records from notebooks (a notebook plain papermill
+executed too) and reports, without a browser (reports.py, docs/deployment.md).
+
 ``python -m jupyterlab_device_bench doctor [--json]``: the install doctor for this interpreter
 (see docs/install-doctor.md); exit status 0 when nothing needs fixing, 1 otherwise. It imports
 only the probe (and torch), so it costs about what ``python -c "import torch"`` does.
@@ -249,8 +253,97 @@ def summary_line(summary: runner.RunSummary) -> str:
     return f"{len(summary.records)} run(s): {parts}{stopped}; {where}"
 
 
+def _records_parser(command: str) -> argparse.ArgumentParser:
+    merging = command == "merge-reports"
+    parser = argparse.ArgumentParser(
+        prog=f"python -m jupyterlab_device_bench {command}",
+        description=(
+            "Merge the run records of notebooks (their metadata.device_bench runs; a notebook "
+            "plain papermill executed gives its run), JSON reports and device_bench objects into "
+            "one JSON report (report.schema.json). A run seen twice counts once; what cannot be "
+            "read is listed in the report, never dropped silently. Figures and the other formats: "
+            "open the report with the extension's Merge Timing Reports."
+            if merging
+            else "Print (or write) the run records of notebooks as one device_bench object "
+            '({"schema_version": 1, "runs": [...]}), e.g. of a notebook plain papermill '
+            "executed (papermill mnist_bench.ipynb out.ipynb -p profile quick), whose run is "
+            'recorded with "source": "papermill". Exit status 0: every run ok; 1: a run failed; '
+            "2: a notebook could not be read (nothing written)."
+        ),
+    )
+    parser.add_argument("sources", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        required=merging,
+        help="the JSON file to write" + ("" if merging else " (default: standard output)"),
+    )
+    parser.add_argument(
+        "--machine-label",
+        help="the machine label of papermill runs (default: the papermill parameter "
+        "machine_label, else the result's CPU model)",
+    )
+    return parser
+
+
+def records_main(command: str, argv: Sequence[str]) -> int:
+    """``records-from-notebook`` and ``merge-reports`` (reports.py)."""
+    from . import records, reports
+    from .kernel_probe import private_words
+
+    args = _records_parser(command).parse_args(argv)
+    if args.machine_label is not None:
+        try:
+            records.check_machine_label(args.machine_label)
+        except ValueError as exc:
+            print(f"error: {exc}; nothing was written", file=sys.stderr)
+            return 2
+    words = private_words()
+    sources = [reports.read_file(path, args.machine_label, words) for path in args.sources]
+    for source in sources:
+        for problem in source.problems:
+            _print_err(f"{source.name}: {problem}")
+    if command == "merge-reports":
+        report = reports.merge(sources)
+        if not report["runs"] and report["invalid"]:
+            _print_err("error: no run could be read; nothing was written")
+            return 2
+        out = report
+        summary = (
+            f"{len(report['runs'])} run(s) from {len(sources)} source(s), "
+            f"{len(report['invalid'])} left out"
+        )
+    else:
+        unreadable = [s.name for s in sources if s.invalid or not s.runs]
+        if unreadable:
+            names = ", ".join(unreadable)
+            _print_err(f"error: no run records read from {names}; nothing was written")
+            return 2
+        runs = reports.merge(sources)["runs"]  # each run once
+        out = {"schema_version": records.SCHEMA_VERSION, "runs": runs}
+        summary = None
+    try:
+        if args.output is not None:
+            reports.write_json(out, args.output)
+        else:
+            print(json.dumps(out, indent=1, ensure_ascii=False))
+    except OSError as exc:
+        _print_err(f"error: cannot write {args.output}: {type(exc).__name__}: {exc}")
+        return 3
+    runs = out["runs"]
+    failed = [run for run in runs if run["status"] != "ok"]
+    for run in failed:
+        _print_err(f"{run['device']}: {run['status']}: {run['error']}")
+    if summary is not None:
+        _print_err(f"{summary}; wrote {args.output}")
+    return 1 if failed and command != "merge-reports" else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["records-from-notebook"], ["merge-reports"]):
+        return records_main(argv[0], argv[1:])
     if argv[:1] == ["doctor"]:
         return doctor_main(argv)
     if argv[:1] == ["time-notebook"]:  # docs/own-notebook.md

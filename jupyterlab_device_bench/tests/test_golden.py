@@ -113,3 +113,21 @@ def test_the_notebook_follows_the_contract():
     text = json.dumps(nb)
     for mime in contract.MIME.values():
         assert mime in text
+
+
+@pytest.mark.parametrize("case", load("papermill.json")["cases"], ids=lambda c: c["name"])
+def test_papermill_record(case):
+    from jupyterlab_device_bench import papermill_records, reports
+
+    if "refused" in case:
+        with pytest.raises(papermill_records.MalformedPapermillError) as raised:
+            papermill_records.papermill_record(case["notebook"])
+        assert str(raised.value) == case["refused"]
+        source = reports.read_source("x.ipynb", case["notebook"])
+        assert source.runs == [] and source.invalid[0]["index"] == -1
+        assert source.invalid[0]["reason"] == f"not read as a papermill run: {case['refused']}"
+    else:
+        record = papermill_records.papermill_record(case["notebook"])
+        assert record == case["record"]
+        records.validate_record(record)
+        assert reports.read_source("x.ipynb", case["notebook"]).runs == [record]

@@ -35,6 +35,8 @@ export {
   stripPaths
 } from './record';
 export type { IRunContext } from './record';
+export { isPapermillNotebook, papermillRecord } from './papermill';
+export type { IPapermillRead } from './papermill';
 export {
   DEFAULT_HISTORY,
   INTERRUPTED_REASON,

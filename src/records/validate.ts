@@ -10,6 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as generated from './_generated/validators';
 import { preview } from '../common/escape';
 import { SCHEMA_VERSION } from './_generated/types';
+import { isPapermillNotebook, papermillRecord } from './papermill';
 import type { IReadResult, IRunRecord } from './types';
 
 export { SCHEMA_VERSION };
@@ -157,8 +158,9 @@ export function readReport(json: unknown): IReadResult {
 }
 
 /**
- * Read a file the user picked: a notebook (its `metadata.device_bench`), an
- * exported report, or a bare `device_bench` object.
+ * Read a file the user picked: a notebook (its `metadata.device_bench`; a
+ * notebook plain papermill executed also gives its run, see `papermill.ts`),
+ * an exported report, or a bare `device_bench` object.
  */
 export function readSourceFile(json: unknown): IReadResult {
   if (isPlainObject(json)) {
@@ -167,11 +169,28 @@ export function readSourceFile(json: unknown): IReadResult {
     }
     if (hasOwn(json, 'cells') && hasOwn(json, 'metadata')) {
       const metadata = json.metadata;
-      if (isPlainObject(metadata) && metadata.device_bench !== undefined) {
-        return readDeviceBench(metadata.device_bench);
+      const bench =
+        isPlainObject(metadata) && metadata.device_bench !== undefined;
+      const result = bench
+        ? readDeviceBench((metadata as Record<string, unknown>).device_bench)
+        : emptyResult();
+      if (isPapermillNotebook(json)) {
+        // Executed by plain papermill: its run is in the result cell's output.
+        const read = papermillRecord(json, runProblem);
+        if (read.record) {
+          result.runs.push(read.record as IRunRecord);
+        } else {
+          const reason = `not read as a papermill run: ${read.problem}`;
+          result.problems.push(reason);
+          result.invalid.push({
+            index: -1,
+            reason,
+            preview: preview(metadata)
+          });
+        }
+      } else if (!bench) {
+        result.problems.push('the notebook has no device_bench metadata');
       }
-      const result = emptyResult();
-      result.problems.push('the notebook has no device_bench metadata');
       return result;
     }
     if (hasOwn(json, 'schema_version')) {

@@ -24,9 +24,11 @@ import {
   defaultMachineLabel,
   recordParams,
   resolveInterrupted,
+  readSourceFile,
   runProblem,
   withRun
 } from '..';
+import { papermillRecord } from '../papermill';
 
 const GOLDEN = join(
   __dirname,
@@ -71,6 +73,15 @@ const records = load<{
     result: PartialJSONObject[];
   }[];
 }>('records.json');
+
+const papermill = load<{
+  cases: {
+    name: string;
+    notebook: Record<string, unknown>;
+    record?: PartialJSONObject;
+    refused?: string;
+  }[];
+}>('papermill.json');
 
 describe('golden fixtures shared with pytest', () => {
   it.each(cells.cells)(
@@ -130,6 +141,27 @@ describe('golden fixtures shared with pytest', () => {
       }
       // The input is not changed.
       expect(runs.some(isRunning)).toBe(true);
+    }
+  );
+
+  it.each(papermill.cases)(
+    'papermill notebook: $name',
+    ({ notebook, record, refused }) => {
+      const read = papermillRecord(notebook, runProblem);
+      const source = readSourceFile(notebook);
+      if (refused !== undefined) {
+        expect(read).toEqual({ record: null, problem: refused });
+        expect(source.runs).toEqual([]);
+        expect(
+          source.invalid.map(entry => [entry.index, entry.reason])
+        ).toEqual([[-1, `not read as a papermill run: ${refused}`]]);
+      } else {
+        expect(read).toEqual({ record, problem: null });
+        expect(runProblem(read.record)).toBeNull();
+        // The extension's Merge Timing Reports reads it directly.
+        expect(source.runs).toEqual([record]);
+        expect(source.invalid).toEqual([]);
+      }
     }
   );
 

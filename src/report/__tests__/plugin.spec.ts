@@ -2,6 +2,8 @@
  * The report commands: what an export leaves out (warnings, invalid run
  * records) is shown in a warning notification, never dropped silently.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, Notification } from '@jupyterlab/apputils';
 import { NotebookModel, type INotebookTracker } from '@jupyterlab/notebook';
@@ -222,5 +224,55 @@ describe('report commands', () => {
       'merged.md written with 2 warnings and 1 invalid run record left out.'
     );
     expect(saved.has('merged.md')).toBe(true);
+  });
+
+  it('merge-reports reads notebooks plain papermill executed', async () => {
+    // Real papermill output, trimmed (the golden fixture shared with pytest).
+    const golden = JSON.parse(
+      readFileSync(
+        join(
+          __dirname,
+          '..',
+          '..',
+          '..',
+          'jupyterlab_device_bench',
+          'tests',
+          'golden',
+          'papermill.json'
+        ),
+        'utf8'
+      )
+    ) as { cases: { name: string; notebook: unknown; record?: unknown }[] };
+    const [ok, failed] = [
+      'ok: the machine_label parameter',
+      'failed in training: the device from the machine cell'
+    ].map(name => golden.cases.find(c => c.name === name)!);
+    files.set('out.ipynb', { type: 'notebook', content: ok.notebook });
+    // Another papermill run (its own start time, so its own id).
+    const other = JSON.parse(JSON.stringify(failed.notebook)) as {
+      metadata: { papermill: { start_time: string } };
+    };
+    other.metadata.papermill.start_time = '2026-12-02T05:00:00.000001+00:00';
+    files.set('failed.ipynb', { type: 'notebook', content: other });
+    const result = (await commands.execute(CommandIDs.mergeReports, {
+      paths: ['out.ipynb', 'failed.ipynb', 'out.ipynb'],
+      format: 'json',
+      path: 'merged.json'
+    })) as ReportCommandResult;
+    expect(result).toMatchObject({ ok: true, runs: 2, path: 'merged.json' });
+    const json = JSON.parse(saved.get('merged.json')!);
+    expect(json.runs).toEqual([
+      ok.record,
+      {
+        ...(failed.record as object),
+        id: 'papermill:2026-12-02T05:00:00.000001+00:00',
+        started_at: '2026-12-02T05:00:00Z'
+      }
+    ]);
+    expect(json.runs.map((run: { source: string }) => run.source)).toEqual([
+      'papermill',
+      'papermill'
+    ]);
+    expect(json.invalid).toEqual([]);
   });
 });
