@@ -29,6 +29,11 @@ module.exports = {
   // .venv, node_modules or the built labextension for them.
   roots: ['<rootDir>/src'],
   testRegex: 'src/.*/__tests__/.*\\.spec\\.tsx?$',
+  // The gateway suite runs on its own (`make test-gateway`, docs/gateway.md).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    'gateway\\.integration\\.spec\\.ts$'
+  ],
   // Integration specs start servers and torch kernels: on 2 busy cores a
   // restart plus a cold probe can take a minute. Generous, but bounded.
   testTimeout: 180000,

@@ -10,6 +10,15 @@ import * as net from 'node:net';
 export const KERNEL = 'device-bench-test';
 
 /**
+ * The test kernel's spec (the gateway helper installs the same one there).
+ */
+export const KERNEL_SPEC = {
+  argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+  display_name: 'Python (device-bench test)',
+  language: 'python'
+};
+
+/**
  * A TCP port free on 127.0.0.1 right now.
  */
 export function freePort(): Promise<number> {
@@ -25,22 +34,19 @@ export function freePort(): Promise<number> {
 
 /**
  * Start the server; resolves once clients can use PageConfig to reach it.
+ * `options.gatewayUrl` (see `./gateway`) puts its kernels behind a Kernel
+ * Gateway, as `jupyter lab --gateway-url` does.
  */
 export async function startServer(
   server: JupyterServer,
-  serverApp: Record<string, unknown> = {}
+  serverApp: Record<string, unknown> = {},
+  options: { gatewayUrl?: string } = {}
 ): Promise<void> {
   // A port given in `serverApp` (a server restarted in place) is kept.
   const port =
     typeof serverApp.port === 'number' ? serverApp.port : await freePort();
   await server.start({
-    additionalKernelSpecs: {
-      [KERNEL]: {
-        argv: ['python', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
-        display_name: 'Python (device-bench test)',
-        language: 'python'
-      }
-    },
+    additionalKernelSpecs: { [KERNEL]: KERNEL_SPEC },
     configData: {
       ServerApp: {
         ip: '127.0.0.1',
@@ -53,7 +59,10 @@ export async function startServer(
         ...serverApp
       },
       LabApp: { log_level: 'INFO' },
-      FileContentsManager: { delete_to_trash: false }
+      FileContentsManager: { delete_to_trash: false },
+      ...(options.gatewayUrl
+        ? { GatewayClient: { url: options.gatewayUrl } }
+        : {})
     }
   });
   PageConfig.setOption('baseUrl', `http://127.0.0.1:${port}/`);

@@ -13,7 +13,8 @@ import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
-import { waitUntil, withTimeout } from '../common/timeout';
+import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
+import { ensureUsable } from '../common/usable';
 import { notReadyError, RUN_ERRORS, WAITS } from './errortext';
 import {
   findTaggedCell,
@@ -218,10 +219,11 @@ function waitForKernel(
 }
 
 /**
- * How long a new kernel gets to be idle before it is taken for stuck (the
- * connection says connected, the kernel says `starting`, and nothing
- * reaches it any more, as seen behind a kernel gateway) and replaced by
- * another one.
+ * How long a new kernel gets to be usable before it is replaced by another
+ * one. A connection on which nothing reaches the kernel any more (it says
+ * connected, the kernel says `starting`, as seen behind a kernel gateway)
+ * is recognised and reconnected within seconds (`ensureUsable`); this is
+ * the bound for a kernel that does not answer even then.
  */
 export const STUCK_MS = 20_000;
 
@@ -279,6 +281,29 @@ export async function replaceKernel(
       WAITS.newSession
     );
   }
+  // Idle by its status is not enough behind a kernel gateway: the new
+  // kernel must answer on this connection (a kernel_info reply), else the
+  // connection is made anew (see ensureUsable), within seconds rather than
+  // at the end of `timeoutMs`.
+  const kernel = session.session?.kernel;
+  if (!kernel || kernel.isDisposed) {
+    throw new Error(RUN_ERRORS.kernelNotRunning);
+  }
+  await ensureUsable(kernel, timeoutMs, {
+    check: () => {
+      if (stop()) {
+        throw new Error(RUN_ERRORS.cancelledBeforeStart);
+      }
+    },
+    what: WAITS.newKernelAnswer
+  }).catch(error => {
+    if (error instanceof TimeoutError) {
+      throw new Error(
+        notReadyError(Math.round(timeoutMs / 1000), WAITS.newKernelAnswer)
+      );
+    }
+    throw error;
+  });
   await waitForKernel(session, timeoutMs, stop, WAITS.newKernelIdle);
 }
 

@@ -34,6 +34,7 @@ export const WAITS = {
   newKernel: 'starting a new kernel',
   newSession: 'starting a new session',
   newKernelIdle: 'a new kernel to be idle',
+  newKernelAnswer: 'a new kernel to answer kernel_info',
   restartAfterCancel: "the kernel's restart after Cancel"
 } as const;
 
@@ -57,6 +58,8 @@ function waitText(trans: TranslationBundle, what: string): string {
       return trans.__('starting a new session');
     case WAITS.newKernelIdle:
       return trans.__('a new kernel to be idle');
+    case WAITS.newKernelAnswer:
+      return trans.__('a new kernel to answer kernel_info');
     case WAITS.restartAfterCancel:
       return trans.__("the kernel's restart after Cancel");
     default:

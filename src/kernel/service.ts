@@ -10,7 +10,7 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import { CONTRACT, fillTemplate } from '../common/contract';
-import { withTimeout } from '../common/timeout';
+import { TimeoutError, withTimeout } from '../common/timeout';
 import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
 import {
   DOCTOR_SOURCE,
@@ -25,6 +25,7 @@ import {
   stoppedError,
   timeoutError
 } from '../common/probetext';
+import { ensureUsable } from '../common/usable';
 
 /**
  * The key of the probe in `user_expressions`.
@@ -311,6 +312,29 @@ export class DeviceProbeService implements IDeviceProbe {
     }
     if (language !== 'python') {
       return { kind: 'not-python', language };
+    }
+    if (kernel.status === 'idle' || kernel.status === 'starting') {
+      // A kernel that says it waits for work must answer this connection
+      // first: behind a kernel gateway nothing may reach it until the
+      // connection is made anew (see ensureUsable). A busy kernel (or one
+      // whose state this connection does not know yet) is not asked: its
+      // reply would wait behind the running cell.
+      try {
+        await ensureUsable(kernel, timeoutMs, {
+          what: 'kernel_info before the probe'
+        });
+      } catch (error) {
+        return {
+          kind: 'error',
+          reason:
+            kernel.isDisposed || (kernel.status as Kernel.Status) === 'dead'
+              ? 'dead'
+              : error instanceof TimeoutError
+                ? 'timeout'
+                : 'failed',
+          message: String((error as Error)?.message ?? error)
+        };
+      }
     }
     return this._execute(kernel, timeoutMs);
   }

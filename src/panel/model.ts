@@ -6,6 +6,7 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import { VDomModel } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { waitUntil, withTimeout } from '../common/timeout';
+import { ensureUsable, INFO_MS, STARTING_MS } from '../common/usable';
 import type {
   IDevicePanelModel,
   IDeviceProbe,
@@ -119,6 +120,9 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
       return;
     }
     this._active = active;
+    if (active && this._state === 'starting') {
+      this._armStartingCheck();
+    }
     if (active && this._stale !== null) {
       const force = this._stale;
       this._stale = null;
@@ -237,6 +241,14 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
         timeoutMs,
         'starting a new kernel'
       );
+      // Behind a kernel gateway the new kernel may not hear this connection
+      // until it reconnects: ask it, bounded (see ensureUsable).
+      const fresh = context.session?.kernel;
+      if (fresh && !fresh.isDisposed) {
+        await ensureUsable(fresh, timeoutMs, {
+          what: 'the new kernel to answer'
+        });
+      }
       await waitUntil(
         () => {
           const next = context.session?.kernel;
@@ -274,6 +286,7 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
     if (this.isDisposed) {
       return;
     }
+    clearTimeout(this._startingTimer);
     this.setSession(null);
     super.dispose();
   }
@@ -294,7 +307,69 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
 
   private _setState(state: PanelState): void {
     this._state = state;
+    if (state === 'starting') {
+      this._armStartingCheck();
+    } else {
+      clearTimeout(this._startingTimer);
+      this._startingTimer = undefined;
+    }
     this.stateChanged.emit(void 0);
+  }
+
+  /**
+   * A kernel that still says `starting` a few seconds after it connected is
+   * asked directly (kernel_info, and a new websocket when that gets no
+   * reply: see ensureUsable). Behind a kernel gateway its status can stay
+   * at `starting` for good while nothing reaches it; the panel must not say
+   * "The kernel is starting…" forever. Only while the panel is shown.
+   */
+  private _armStartingCheck(): void {
+    clearTimeout(this._startingTimer);
+    this._startingTimer = undefined;
+    const kernel = this._currentKernel();
+    if (!kernel || !this._active || this.isDisposed) {
+      return;
+    }
+    this._startingTimer = setTimeout(() => {
+      this._startingTimer = undefined;
+      void this._unstick(kernel);
+    }, INFO_MS);
+  }
+
+  private async _unstick(kernel: Kernel.IKernelConnection): Promise<void> {
+    const current = () =>
+      !this.isDisposed &&
+      this._state === 'starting' &&
+      this._currentKernel() === kernel;
+    if (!current() || kernel.connectionStatus !== 'connected') {
+      // Still connecting: JupyterLab retries by itself, and a new
+      // connection's status change brings the panel back here.
+      if (current() && kernel.connectionStatus === 'connecting') {
+        this._armStartingCheck();
+      }
+      return;
+    }
+    const request = this._request;
+    try {
+      await ensureUsable(kernel, STARTING_MS, {
+        what: 'a kernel that says it is starting'
+      });
+    } catch (error) {
+      if (current() && request === this._request) {
+        this._outcome = {
+          kind: 'error',
+          reason: kernel.status === 'dead' ? 'dead' : 'timeout',
+          message: String((error as Error)?.message ?? error)
+        };
+        this._setState('error');
+      }
+      return;
+    }
+    if (current()) {
+      // The status said idle on the way (and the idle handler probed);
+      // when the session still reads as starting, probe all the same.
+      this._update(false);
+    }
   }
 
   private _currentKernel(): Kernel.IKernelConnection | null {
@@ -399,4 +474,5 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
    */
   private _stale: boolean | null = null;
   private _checkResult: ICheckResult | null = null;
+  private _startingTimer: ReturnType<typeof setTimeout> | undefined;
 }

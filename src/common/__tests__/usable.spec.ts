@@ -1,0 +1,100 @@
+/**
+ * ensureUsable's rules on a fake kernel connection (the real one behind a
+ * Kernel Gateway: src/kernel/__tests__/gateway.integration.spec.ts).
+ */
+import type { Kernel } from '@jupyterlab/services';
+import { Signal } from '@lumino/signaling';
+import { TimeoutError } from '../timeout';
+import { ensureUsable } from '../usable';
+
+/**
+ * A connection that answers kernel_info only after `deafUntil`
+ * reconnections (a deaf websocket), then says idle.
+ */
+class FakeKernel {
+  constructor(readonly deafUntil: number) {}
+  status: Kernel.Status = 'starting';
+  connectionStatus: Kernel.ConnectionStatus = 'connected';
+  isDisposed = false;
+  reconnects = 0;
+  requests = 0;
+  statusChanged = new Signal<this, Kernel.Status>(this);
+  connectionStatusChanged = new Signal<this, Kernel.ConnectionStatus>(this);
+
+  requestKernelInfo(): Promise<unknown> {
+    this.requests++;
+    if (this.reconnects < this.deafUntil) {
+      return new Promise(() => undefined);
+    }
+    setTimeout(() => {
+      this.status = 'idle';
+      this.statusChanged.emit('idle');
+    }, 1);
+    return Promise.resolve({ content: { status: 'ok' } });
+  }
+
+  reconnect(): Promise<void> {
+    this.reconnects++;
+    this.connectionStatus = 'connecting';
+    this.connectionStatusChanged.emit('connecting');
+    return new Promise(resolve =>
+      setTimeout(() => {
+        this.connectionStatus = 'connected';
+        this.connectionStatusChanged.emit('connected');
+        resolve();
+      }, 1)
+    );
+  }
+}
+
+const asKernel = (fake: FakeKernel) =>
+  fake as unknown as Kernel.IKernelConnection;
+
+describe('ensureUsable', () => {
+  it('resolves at once for a kernel that answers', async () => {
+    const fake = new FakeKernel(0);
+    const result = await ensureUsable(asKernel(fake), 5000, { infoMs: 50 });
+    expect(result.reconnects).toBe(0);
+    expect(fake.requests).toBe(1);
+    expect(fake.status).toBe('idle');
+  });
+
+  it('reconnects a deaf connection until the kernel answers', async () => {
+    const fake = new FakeKernel(2);
+    const result = await ensureUsable(asKernel(fake), 5000, { infoMs: 20 });
+    expect(result.reconnects).toBe(2);
+    expect(fake.reconnects).toBe(2);
+    expect(fake.requests).toBe(3);
+  });
+
+  it('gives up with a TimeoutError naming what it waited for', async () => {
+    const fake = new FakeKernel(Infinity);
+    const error = await ensureUsable(asKernel(fake), 200, {
+      infoMs: 20,
+      what: 'the test kernel'
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(String((error as Error).message)).toMatch(/the test kernel/);
+    expect(fake.reconnects).toBeGreaterThan(0);
+  });
+
+  it('ends at once when the caller says so, or the kernel is dead', async () => {
+    const fake = new FakeKernel(Infinity);
+    await expect(
+      ensureUsable(asKernel(fake), 5000, {
+        infoMs: 20,
+        check: () => {
+          if (fake.reconnects > 0) {
+            throw new Error('Cancelled.');
+          }
+        }
+      })
+    ).rejects.toThrow('Cancelled.');
+    const dead = new FakeKernel(0);
+    dead.status = 'dead';
+    await expect(ensureUsable(asKernel(dead), 5000)).rejects.toThrow(
+      'The kernel is not running.'
+    );
+    expect(dead.requests).toBe(0);
+  });
+});

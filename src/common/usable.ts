@@ -1,0 +1,148 @@
+/**
+ * A kernel connection that answers: bounded kernel_info round trips, and a
+ * reconnection whenever one gets no reply.
+ *
+ * Behind a Jupyter Kernel Gateway (`jupyter lab --gateway-url`), a restart
+ * or a new kernel sometimes leaves JupyterLab's connection `connected`, the
+ * kernel's status at `starting` (or even `idle`, from the status messages
+ * that still arrive), and nothing sent on the connection reaching the kernel
+ * any more: no kernel_info reply, no cell ever starts. A new websocket
+ * (`kernel.reconnect()`) cures it at once. See docs/gateway.md.
+ */
+import type { Kernel } from '@jupyterlab/services';
+import { TimeoutError, waitUntil, withTimeout } from './timeout';
+
+/**
+ * How long a kernel_info gets before the connection is taken for stuck and
+ * reconnected. A websocket opened while the gateway's new kernel process is
+ * still starting can be deaf too, so the first tries are short and alike;
+ * after `SHORT_TRIES` each waits half as long again, up to `LONGEST_MS` (a
+ * kernel that is slow to start answers a later one).
+ */
+export const INFO_MS = 2_000;
+const SHORT_TRIES = 4;
+const LONGEST_MS = 8_000;
+
+/**
+ * How long a kernel that keeps saying `starting` gets to answer before the
+ * panel says it did not (as long as the probe's default timeout).
+ */
+export const STARTING_MS = 60_000;
+
+export namespace ensureUsable {
+  export interface IOptions {
+    /**
+     * Called at every step; throws to end the wait at once (a cancelled
+     * run, say).
+     */
+    check?: () => void;
+    /**
+     * A kernel_info's limit for the first tries (default `INFO_MS`).
+     */
+    infoMs?: number;
+    /**
+     * What the caller waits for, for the time-out message.
+     */
+    what?: string;
+  }
+
+  export interface IResult {
+    /**
+     * Milliseconds until the kernel answered and said idle (or busy).
+     */
+    ms: number;
+    /**
+     * How many times the connection was reconnected on the way.
+     */
+    reconnects: number;
+  }
+}
+
+/**
+ * Resolve once `kernel` has answered a kernel_info request on this
+ * connection and its status is `idle` or `busy`. A request that gets no
+ * reply in time (or a reply after which the status does not follow) makes
+ * a new websocket (`kernel.reconnect()`), and the kernel is asked again,
+ * until `timeoutMs`. Rejects when the kernel is dead or disposed, when
+ * `options.check` throws, and with a `TimeoutError` naming what it waited
+ * for when no answer came in time. Never leaves a rejection unhandled.
+ */
+export async function ensureUsable(
+  kernel: Kernel.IKernelConnection,
+  timeoutMs: number,
+  options: ensureUsable.IOptions = {}
+): Promise<ensureUsable.IResult> {
+  const started = performance.now();
+  const left = () => timeoutMs - (performance.now() - started);
+  const what = options.what ?? 'the kernel to answer kernel_info';
+  let tryMs = options.infoMs ?? INFO_MS;
+  let reconnects = 0;
+  const alive = () => {
+    options.check?.();
+    if (kernel.isDisposed || kernel.status === 'dead') {
+      throw new Error('The kernel is not running.');
+    }
+  };
+  const signals = [kernel.statusChanged, kernel.connectionStatusChanged];
+  const gaveUp = () =>
+    new TimeoutError(
+      `The kernel did not answer within ${Math.round(timeoutMs / 1000)} s ` +
+        `(${what}; ${reconnects} reconnection${reconnects === 1 ? '' : 's'}).`
+    );
+  for (;;) {
+    alive();
+    if (left() <= 0) {
+      throw gaveUp();
+    }
+    let answered = false;
+    try {
+      // A connection that is (re)connecting is given the rest of the time
+      // to connect; JupyterLab retries by itself.
+      await waitUntil(
+        () => {
+          alive();
+          return kernel.connectionStatus === 'connected';
+        },
+        signals,
+        left(),
+        what
+      );
+      const wait = Math.min(tryMs, left());
+      await withTimeout(kernel.requestKernelInfo(), wait, 'kernel_info');
+      // The reply came; the status follows from the same request's
+      // messages on IOPub.
+      await waitUntil(
+        () => {
+          alive();
+          return kernel.status === 'idle' || kernel.status === 'busy';
+        },
+        signals,
+        Math.max(0, Math.min(tryMs, left())),
+        'the status after kernel_info'
+      );
+      answered = true;
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) {
+        // Dead, disposed, cancelled; or the request was cancelled by a
+        // restart (then the next try asks the new process).
+        alive();
+      }
+    }
+    if (answered) {
+      return { ms: performance.now() - started, reconnects };
+    }
+    if (left() <= 0) {
+      throw gaveUp();
+    }
+    // Nothing reaches the kernel on this websocket: make a new one.
+    reconnects++;
+    await withTimeout(
+      kernel.reconnect(),
+      Math.max(1, left()),
+      'reconnecting'
+    ).catch(() => undefined);
+    if (reconnects >= SHORT_TRIES) {
+      tryMs = Math.min(Math.round(tryMs * 1.5), LONGEST_MS);
+    }
+  }
+}
