@@ -711,6 +711,8 @@ def test_a_path_outside_the_allowlist_gets_no_command_for_that_shell(
     if "powershell" in shells and "$" in env["executable"]:
         (ps_command,) = [c["command"] for c in fix["commands"] if c["shell"] == "powershell"]
         assert ps_command.startswith("& 'C:\\Users\\$me `x\\python.exe' -m pip uninstall")
+
+
 def _say_calls() -> dict[str, set[str]]:
     """Every say("code", ..., name=...) in doctor.py: code -> argument names."""
     import ast
