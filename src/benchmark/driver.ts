@@ -614,6 +614,31 @@ export class BenchmarkDriver {
   }
 
   /**
+   * What every run checks before anything changes: no run in progress, the
+   * notebook loaded, devices given and each one the picker accepts (not
+   * `auto`: a record names the device it ran on).
+   */
+  private _checkStart(
+    panel: NotebookPanel,
+    devices: readonly string[]
+  ): NonNullable<NotebookPanel['content']['model']> {
+    if (this._running) {
+      throw new BenchmarkBusyError();
+    }
+    const model = panel.content.model;
+    if (!model) {
+      throw new Error(RUN_ERRORS.notebookNotLoaded);
+    }
+    const invalid = devices.filter(d => !validateDevice(d) || d === 'auto');
+    if (!devices.length || invalid.length) {
+      throw new Error(
+        `Choose devices such as cpu, cuda:0 or mps (refused: ${invalid.join(', ').slice(0, 80)}).`
+      );
+    }
+    return model;
+  }
+
+  /**
    * Run the notebook on each device in turn; resolve with the records.
    *
    * @throws BenchmarkBusyError when a run is in progress; Error for invalid
@@ -623,21 +648,7 @@ export class BenchmarkDriver {
     panel: NotebookPanel,
     options: BenchmarkDriver.IRunOptions
   ): Promise<PartialJSONObject[]> {
-    if (this._running) {
-      throw new BenchmarkBusyError();
-    }
-    const model = panel.content.model;
-    if (!model) {
-      throw new Error(RUN_ERRORS.notebookNotLoaded);
-    }
-    const invalid = options.devices.filter(
-      d => !validateDevice(d) || d === 'auto'
-    );
-    if (!options.devices.length || invalid.length) {
-      throw new Error(
-        `Choose devices such as cpu, cuda:0 or mps (refused: ${invalid.join(', ').slice(0, 80)}).`
-      );
-    }
+    const model = this._checkStart(panel, options.devices);
     if (!(PROFILES as readonly string[]).includes(options.profile)) {
       throw new Error(
         `Unknown profile "${String(options.profile).slice(0, 40)}".`
@@ -686,21 +697,7 @@ export class BenchmarkDriver {
     panel: NotebookPanel,
     options: BenchmarkDriver.ITimeOptions
   ): Promise<PartialJSONObject[]> {
-    if (this._running) {
-      throw new BenchmarkBusyError();
-    }
-    const model = panel.content.model;
-    if (!model) {
-      throw new Error('The notebook is not loaded.');
-    }
-    const invalid = options.devices.filter(
-      d => !validateDevice(d) || d === 'auto'
-    );
-    if (!options.devices.length || invalid.length) {
-      throw new Error(
-        `Choose devices such as cpu, cuda:0 or mps (refused: ${invalid.join(', ').slice(0, 80)}).`
-      );
-    }
+    const model = this._checkStart(panel, options.devices);
     const repeat = options.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
       throw new Error('The number of runs per device must be 1 to 100.');
