@@ -3,13 +3,11 @@
  * the suite's global teardown (`printTable`) prints them all once jest ends.
  */
 import { ServiceManager } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDeviceBench } from '../records/validate';
 import { savedMetadata } from '../__tests__/notebook';
-import { startServer } from '../__tests__/server';
 
 /**
  * One row: a fault, how often it was injected, and what it cost.
@@ -62,68 +60,11 @@ export function expectNothingLost(row: IFaultRow): void {
   }).toEqual({ lost: 0, invalid: 0, errors: 0 });
 }
 
-/**
- * A spec's own real Jupyter server, started in `beforeAll` and shut down
- * (with its kernels) in `afterAll`.
- */
-export interface IFaultServer {
-  /**
-   * The service manager of the running server (set once `beforeAll` ran).
-   */
-  readonly manager: ServiceManager.IManager;
-  /**
-   * Stop the server, which shuts its kernels down, and start it again with
-   * the same settings (give `serverApp` a port, token and folder for the
-   * same server); the manager stays.
-   */
-  restart(): Promise<void>;
-}
-
-export function useServer(
-  options: {
-    /**
-     * `ServerApp` settings, read at each start.
-     */
-    serverApp?: () =>
-      Record<string, unknown> | Promise<Record<string, unknown>>;
-    /**
-     * Called after each start (before the manager is made, the first time).
-     */
-    started?: () => void;
-  } = {}
-): IFaultServer {
-  let server = new JupyterServer();
-  let manager: ServiceManager.IManager | null = null;
-  const start = async () => {
-    await startServer(server, (await options.serverApp?.()) ?? {});
-    options.started?.();
-  };
-
-  beforeAll(async () => {
-    await start();
-    manager = new ServiceManager({ standby: 'never' });
-    await manager.ready;
-  }, 180_000);
-
-  afterAll(async () => {
-    manager?.dispose();
-    await server.shutdown();
-  });
-
-  return {
-    get manager() {
-      if (!manager) {
-        throw new Error('useServer: the server is not started yet');
-      }
-      return manager;
-    },
-    async restart() {
-      await server.shutdown();
-      server = new JupyterServer();
-      await start();
-    }
-  };
-}
+// A spec's own server: shared with the integration specs.
+export {
+  type ITestServer as IFaultServer,
+  useServer
+} from '../__tests__/server';
 
 /**
  * Count unhandled errors and rejections from now until the returned

@@ -4,6 +4,7 @@
  * test` puts .venv/bin first).
  */
 import { PageConfig } from '@jupyterlab/coreutils';
+import { ServiceManager } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import * as net from 'node:net';
 
@@ -87,4 +88,67 @@ export async function waitFor(
     }
     await new Promise(resolve => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A spec's own real Jupyter server, started in `beforeAll` and shut down
+ * (with its kernels) in `afterAll`.
+ */
+export interface ITestServer {
+  /**
+   * The service manager of the running server (set once `beforeAll` ran).
+   */
+  readonly manager: ServiceManager.IManager;
+  /**
+   * Stop the server, which shuts its kernels down, and start it again with
+   * the same settings (give `serverApp` a port, token and folder for the
+   * same server); the manager stays.
+   */
+  restart(): Promise<void>;
+}
+
+export function useServer(
+  options: {
+    /**
+     * `ServerApp` settings, read at each start.
+     */
+    serverApp?: () =>
+      Record<string, unknown> | Promise<Record<string, unknown>>;
+    /**
+     * Called after each start (before the manager is made, the first time).
+     */
+    started?: () => void;
+  } = {}
+): ITestServer {
+  let server = new JupyterServer();
+  let manager: ServiceManager.IManager | null = null;
+  const start = async () => {
+    await startServer(server, (await options.serverApp?.()) ?? {});
+    options.started?.();
+  };
+
+  beforeAll(async () => {
+    await start();
+    manager = new ServiceManager({ standby: 'never' });
+    await manager.ready;
+  }, 180_000);
+
+  afterAll(async () => {
+    manager?.dispose();
+    await server.shutdown();
+  });
+
+  return {
+    get manager() {
+      if (!manager) {
+        throw new Error('useServer: the server is not started yet');
+      }
+      return manager;
+    },
+    async restart() {
+      await server.shutdown();
+      server = new JupyterServer();
+      await start();
+    }
+  };
 }

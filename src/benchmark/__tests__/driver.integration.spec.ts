@@ -3,8 +3,6 @@
  * the bundled notebook on real MNIST digits (quick profile, small sizes).
  */
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import { ServiceManager } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { execFileSync } from 'node:child_process';
 import {
@@ -12,7 +10,7 @@ import {
   openNotebook as open,
   savedRuns as saved
 } from '../../__tests__/notebook';
-import { startServer, waitFor } from '../../__tests__/server';
+import { useServer, waitFor } from '../../__tests__/server';
 import { SMALL_RUN as SMALL } from '../../__tests__/smallRun';
 import { METADATA_KEY } from '../../common/contract';
 import {
@@ -23,22 +21,10 @@ import {
 } from '../driver';
 
 describe('benchmark driver against a real kernel', () => {
-  const server = new JupyterServer();
-  let manager: ServiceManager.IManager;
+  const jupyter = useServer();
 
-  beforeAll(async () => {
-    await startServer(server);
-    manager = new ServiceManager({ standby: 'never' });
-    await manager.ready;
-  }, 180_000);
-
-  afterAll(async () => {
-    manager?.dispose();
-    await server.shutdown();
-  });
-
-  const openNotebook = (name: string) => open(manager, name);
-  const savedRuns = (name: string) => saved(manager, name);
+  const openNotebook = (name: string) => open(jupyter.manager, name);
+  const savedRuns = (name: string) => saved(jupyter.manager, name);
 
   /**
    * Run the quick profile on the CPU twice (3 small epochs each) with a
@@ -216,7 +202,7 @@ describe('benchmark driver against a real kernel', () => {
       expect(String(records[0].error)).toMatch(/CUDA/);
       expect(records[0].train_seconds ?? null).toBeNull();
 
-      const file = await manager.contents.get(name, {
+      const file = await jupyter.manager.contents.get(name, {
         type: 'notebook',
         content: true
       });
@@ -238,14 +224,14 @@ describe('benchmark driver against a real kernel', () => {
     const panel = await openNotebook(name);
     const context = panel.context;
     const sessionId = context.sessionContext.session!.id;
-    const driver = new BenchmarkDriver({ contents: manager.contents });
+    const driver = new BenchmarkDriver({ contents: jupyter.manager.contents });
     let closed = false;
     driver.changed.connect((_, event) => {
       if (!closed && event.phase === 'running' && event.progress) {
         // Closed mid-run, and the file deleted: the cancelled record has
         // nowhere to go.
         closed = true;
-        void manager.contents.delete(name).then(() => {
+        void jupyter.manager.contents.delete(name).then(() => {
           panel.dispose();
           context.dispose();
         });
@@ -277,7 +263,7 @@ describe('benchmark driver against a real kernel', () => {
       if (!context.isDisposed) {
         context.dispose();
       }
-      await manager.sessions.shutdown(sessionId);
+      await jupyter.manager.sessions.shutdown(sessionId);
     }
   }, 300_000);
 

@@ -3,8 +3,6 @@
  * and a real ipykernel with torch (issue 16): per-cell times from
  * celltiming.py, installed by silent requests, in `kind: "notebook"` records.
  */
-import { ServiceManager } from '@jupyterlab/services';
-import { JupyterServer } from '@jupyterlab/testing';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import {
@@ -12,7 +10,7 @@ import {
   openNotebook,
   savedRuns
 } from '../../__tests__/notebook';
-import { startServer } from '../../__tests__/server';
+import { useServer } from '../../__tests__/server';
 import { runProblem } from '../../records';
 import { BenchmarkDriver } from '../driver';
 
@@ -56,23 +54,11 @@ type Cell = {
 };
 
 describe('timing a user notebook against a real kernel', () => {
-  const server = new JupyterServer();
-  let manager: ServiceManager.IManager;
-
-  beforeAll(async () => {
-    await startServer(server);
-    manager = new ServiceManager({ standby: 'never' });
-    await manager.ready;
-  }, 180_000);
-
-  afterAll(async () => {
-    manager?.dispose();
-    await server.shutdown();
-  });
+  const jupyter = useServer();
 
   it('times the tagged range per cell on each run, and records a failing cell', async () => {
     const name = 'timing-user.ipynb';
-    const panel = await openNotebook(manager, name, USER_NOTEBOOK);
+    const panel = await openNotebook(jupyter.manager, name, USER_NOTEBOOK);
     const driver = new BenchmarkDriver();
     try {
       const records = await driver.timeNotebook(panel, {
@@ -133,7 +119,7 @@ describe('timing a user notebook against a real kernel', () => {
       expect(cells[1].error).toBe('ValueError');
       expect(failed.code_sha256).not.toBe(records[0].code_sha256);
       // Nothing lost: every record saved, in order.
-      const saved = await savedRuns(manager, name);
+      const saved = await savedRuns(jupyter.manager, name);
       expect(saved.map(r => r.id)).toEqual([...records, failed].map(r => r.id));
     } finally {
       driver.dispose();

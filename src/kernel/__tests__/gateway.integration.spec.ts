@@ -110,7 +110,11 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
     try {
       model.setSession(context, true);
       model.setActive(true);
-      await waitFor(() => model.state === 'ready', 60_000);
+      await waitFor(
+        () => model.state === 'ready',
+        'the panel to be ready',
+        60_000
+      );
       expect(model.report?.torch.installed).toBe(true);
       expect(model.report?.devices.map(d => d.id)).toContain('cpu');
 
@@ -141,6 +145,7 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
           () =>
             model.state === 'ready' &&
             (how === 'restart' || context.session?.kernel !== before),
+          `the panel to probe again after a ${how}`,
           60_000
         );
         console.log(
