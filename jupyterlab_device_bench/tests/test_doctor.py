@@ -188,7 +188,7 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         "cpu-only-build",
         0,
         "posix",
-        pip(T14, "cu130"),
+        pip(T14, "cu132"),
     ),
     (
         "cpu-2.15-newer",
@@ -204,7 +204,7 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         "cpu-only-build",
         1,
         "posix",
-        pip(T14, "cu130"),
+        pip(T14, "cu132"),
     ),
     (
         "cpu-2.12-blackwell-575",
@@ -220,7 +220,7 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         "torch-missing",
         0,
         "posix",
-        pip(T14, "cu130", uninstall=None),
+        pip(T14, "cu132", uninstall=None),
     ),
     (
         "none-blackwell-575-keep",
@@ -236,7 +236,7 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         "torch-missing",
         0,
         "posix",
-        pip(T14, "cu130", uninstall=None),
+        pip(T14, "cu132", uninstall=None),
     ),
     (
         "none-ampere-550",
@@ -268,7 +268,7 @@ CASES: list[tuple[str, dict[str, Any], str, int, str, str]] = [
         "torch-missing",
         0,
         "posix",
-        pip(T14, "cu130", uninstall=None),
+        pip(T14, "cu132", uninstall=None),
     ),
     (
         "none-py316",
