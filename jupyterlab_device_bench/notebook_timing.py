@@ -540,6 +540,13 @@ def _where(run: _Run) -> str:
     return "kernel start-up" if run.current is None else cell_label(run.current)
 
 
+def _cell_error(entry: dict[str, Any], words: Sequence[str]) -> str | None:
+    """A timed cell's error as recorded: scrubbed like the run's own (no paths, no private
+    words), since celltiming's `timing_error` carries the exception's message."""
+    error = entry.get("error") or entry.get("timing_error")
+    return records.scrub(error, words) or None if error else None
+
+
 def _record(
     p: TimePlan,
     run: _Run,
@@ -578,7 +585,7 @@ def _record(
                 "sync_seconds": entry.get("sync_seconds"),
                 "synchronized": bool(entry.get("synchronized")),
                 "memory": {k: v for k, v in (entry.get("memory") or {}).items() if v is not None},
-                "error": entry.get("error") or entry.get("timing_error"),
+                "error": _cell_error(entry, words),
             }
         )
     failed_cells = [cell for cell in cells if cell["status"] == "failed"]

@@ -13,8 +13,9 @@ import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
+import { scrubError } from '../common/scrub';
 import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
-import { ensureUsable } from '../common/usable';
+import { ANSWER_MS, ensureUsable } from '../common/usable';
 import { notReadyError, RUN_ERRORS, WAITS } from './errortext';
 import {
   findTaggedCell,
@@ -281,10 +282,13 @@ export async function replaceKernel(
       WAITS.newSession
     );
   }
+  await waitForKernel(session, timeoutMs, stop, WAITS.newKernelIdle);
   // Idle by its status is not enough behind a kernel gateway: the new
   // kernel must answer on this connection (a kernel_info reply), else the
-  // connection is made anew (see ensureUsable), within seconds rather than
-  // at the end of `timeoutMs`.
+  // connection is made anew (see ensureUsable). Asked only once the kernel
+  // says idle, so a kernel still starting up on a loaded machine is not
+  // taken for a deaf connection (a reconnection has a cost: JupyterLab's
+  // own kernel_info on the old socket stays pending, docs/gateway.md).
   const kernel = session.session?.kernel;
   if (!kernel || kernel.isDisposed) {
     throw new Error(RUN_ERRORS.kernelNotRunning);
@@ -295,6 +299,7 @@ export async function replaceKernel(
         throw new Error(RUN_ERRORS.cancelledBeforeStart);
       }
     },
+    infoMs: ANSWER_MS,
     what: WAITS.newKernelAnswer
   }).catch(error => {
     if (error instanceof TimeoutError) {
@@ -304,7 +309,6 @@ export async function replaceKernel(
     }
     throw error;
   });
-  await waitForKernel(session, timeoutMs, stop, WAITS.newKernelIdle);
 }
 
 /**
@@ -448,11 +452,17 @@ async function silentRequest(
       allow_stdin: false,
       stop_on_error: false
     });
-    const reply = await withTimeout(
-      future.done,
-      SILENT_TIMEOUT_MS,
-      'the kernel to answer a timing request'
-    );
+    let reply: KernelMessage.IExecuteReplyMsg;
+    try {
+      reply = await withTimeout(
+        future.done,
+        SILENT_TIMEOUT_MS,
+        'the kernel to answer a timing request'
+      );
+    } finally {
+      // A reply that comes after the limit is not handled any more.
+      future.dispose();
+    }
     const content = reply.content as unknown as PartialJSONObject;
     if (content.status === 'aborted') {
       await new Promise(resolve => setTimeout(resolve, 50));
@@ -527,7 +537,7 @@ function timedCell(
     sync_seconds: seconds(entry.sync_seconds),
     synchronized: entry.synchronized === true,
     memory: bytes(entry.memory),
-    error: error ? String(error).slice(0, 300) : null
+    error: error ? scrubError(String(error)) : null
   };
 }
 
@@ -930,6 +940,8 @@ export class BenchmarkDriver {
       }
     };
     panel.disposed.connect(onClosed);
+    // The kernel the timing hooks are installed in, until they are removed.
+    let hooked: Kernel.IKernelConnection | null = null;
     try {
       emit('restarting');
       await freshKernel(session, kernelName, stop, timeout);
@@ -967,6 +979,7 @@ export class BenchmarkDriver {
             `Cannot time the cells: ${String(status.error)}`
           );
         }
+        hooked = kernel;
         // The timed range is queued at once, as Run All does, each cell
         // followed by a silent take of its timing: the kernel runs them back
         // to back, with no round trip to the browser between cells, and a
@@ -1011,11 +1024,19 @@ export class BenchmarkDriver {
         if (!this._cancelled && !lost && !panel.isDisposed) {
           final = await silentRequest(kernel, UNINSTALL_EXPRESSION);
           keep(final);
+          hooked = null;
         }
       }
     } catch (error) {
       failure = String((error as Error)?.message ?? error);
     } finally {
+      if (hooked && !hooked.isDisposed && hooked.status !== 'dead') {
+        // A cancelled or failed run leaves no timing hooks in a kernel the
+        // notebook keeps (best effort: a kernel being replaced ignores it).
+        void silentRequest(hooked, UNINSTALL_EXPRESSION, false).catch(
+          () => undefined
+        );
+      }
       this._kernel = null;
       this._session = null;
       clearTimeout(this._cancelTimer);

@@ -20,6 +20,17 @@ import { TimeoutError, waitUntil, withTimeout } from './timeout';
  * kernel that is slow to start answers a later one).
  */
 export const INFO_MS = 2_000;
+/**
+ * The first tries' limit for a kernel that already said idle (or has been
+ * starting for a while): a live kernel answers kernel_info in milliseconds
+ * then, even on a loaded machine, so a longer limit costs a deaf gateway
+ * connection little and spares a healthy one a reconnection.
+ */
+export const ANSWER_MS = 5_000;
+/**
+ * How long a kernel may say `starting` before the panel asks it directly.
+ */
+export const STARTING_CHECK_MS = 5_000;
 const SHORT_TRIES = 4;
 const LONGEST_MS = 8_000;
 

@@ -25,7 +25,7 @@ import {
   stoppedError,
   timeoutError
 } from '../common/probetext';
-import { ensureUsable } from '../common/usable';
+import { ANSWER_MS, ensureUsable } from '../common/usable';
 
 /**
  * The key of the probe in `user_expressions`.
@@ -229,9 +229,11 @@ export class DeviceProbeService implements IDeviceProbe {
     this._isDisposed = true;
     for (const kernel of this._watched.values()) {
       kernel.statusChanged.disconnect(this._onKernelStatus, this);
+      kernel.iopubMessage.disconnect(this._onIopub, this);
       kernel.disposed.disconnect(this._onKernelDisposed, this);
     }
     this._watched.clear();
+    this._sessions.clear();
     this._cache.clear();
     this._pending.clear();
     this._generation.clear();
@@ -250,11 +252,31 @@ export class DeviceProbeService implements IDeviceProbe {
     const previous = this._watched.get(kernel.id);
     if (previous) {
       previous.statusChanged.disconnect(this._onKernelStatus, this);
+      previous.iopubMessage.disconnect(this._onIopub, this);
       previous.disposed.disconnect(this._onKernelDisposed, this);
     }
     this._watched.set(kernel.id, kernel);
     kernel.statusChanged.connect(this._onKernelStatus, this);
+    kernel.iopubMessage.connect(this._onIopub, this);
     kernel.disposed.connect(this._onKernelDisposed, this);
+  }
+
+  /**
+   * A message from another kernel process (a new session id in its header)
+   * means the kernel was restarted, even when this connection never saw the
+   * new process's 'starting' (published before the server's IOPub
+   * subscription reached it, so lost: ZeroMQ's slow joiner).
+   */
+  private _onIopub(
+    kernel: Kernel.IKernelConnection,
+    msg: KernelMessage.IIOPubMessage
+  ): void {
+    const session = msg.header.session;
+    const known = this._sessions.get(kernel.id);
+    if (known !== undefined && known !== session) {
+      this.invalidate(kernel.id);
+    }
+    this._sessions.set(kernel.id, session);
   }
 
   private _onKernelStatus(
@@ -278,7 +300,10 @@ export class DeviceProbeService implements IDeviceProbe {
       return;
     }
     kernel.statusChanged.disconnect(this._onKernelStatus, this);
+    kernel.iopubMessage.disconnect(this._onIopub, this);
+    kernel.disposed.disconnect(this._onKernelDisposed, this);
     this._watched.delete(kernel.id);
+    this._sessions.delete(kernel.id);
     // A reply still on its way for this id is dropped by the generation
     // check (the generation stays: one number per kernel ever probed).
     this.invalidate(kernel.id);
@@ -313,14 +338,16 @@ export class DeviceProbeService implements IDeviceProbe {
     if (language !== 'python') {
       return { kind: 'not-python', language };
     }
-    if (kernel.status === 'idle' || kernel.status === 'starting') {
-      // A kernel that says it waits for work must answer this connection
+    if (kernel.status === 'starting') {
+      // A kernel that still says it is starting must answer this connection
       // first: behind a kernel gateway nothing may reach it until the
-      // connection is made anew (see ensureUsable). A busy kernel (or one
-      // whose state this connection does not know yet) is not asked: its
-      // reply would wait behind the running cell.
+      // connection is made anew (see ensureUsable). An idle or busy kernel
+      // is not asked: a cell queued meanwhile would hold the reply back and
+      // be taken for a deaf connection (the probe's own limit starts only
+      // once the kernel works on it).
       try {
         await ensureUsable(kernel, timeoutMs, {
+          infoMs: ANSWER_MS,
           what: 'kernel_info before the probe'
         });
       } catch (error) {
@@ -429,6 +456,7 @@ export class DeviceProbeService implements IDeviceProbe {
   private _pending = new Map<string, Promise<ProbeOutcome>>();
   private _generation = new Map<string, number>();
   private _watched = new Map<string, Kernel.IKernelConnection>();
+  private _sessions = new Map<string, string>();
   private _expression: string;
   private _timeoutMs: number;
   private _isDisposed = false;

@@ -6,7 +6,12 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import { VDomModel } from '@jupyterlab/apputils';
 import type { Kernel } from '@jupyterlab/services';
 import { waitUntil, withTimeout } from '../common/timeout';
-import { ensureUsable, INFO_MS, STARTING_MS } from '../common/usable';
+import {
+  ANSWER_MS,
+  ensureUsable,
+  STARTING_CHECK_MS,
+  STARTING_MS
+} from '../common/usable';
 import type {
   IDevicePanelModel,
   IDeviceProbe,
@@ -122,6 +127,9 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
     this._active = active;
     if (active && this._state === 'starting') {
       this._armStartingCheck();
+    } else if (!active) {
+      clearTimeout(this._startingTimer);
+      this._startingTimer = undefined;
     }
     if (active && this._stale !== null) {
       const force = this._stale;
@@ -327,21 +335,35 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
     clearTimeout(this._startingTimer);
     this._startingTimer = undefined;
     const kernel = this._currentKernel();
-    if (!kernel || !this._active || this.isDisposed) {
+    // Only a kernel that says `starting`: a restart under way (`restarting`,
+    // `autorestarting`) is JupyterLab's to finish, and asking it meanwhile
+    // would only make a second connection.
+    if (
+      !kernel ||
+      kernel.status !== 'starting' ||
+      !this._active ||
+      this._unsticking ||
+      this.isDisposed
+    ) {
       return;
     }
     this._startingTimer = setTimeout(() => {
       this._startingTimer = undefined;
       void this._unstick(kernel);
-    }, INFO_MS);
+    }, STARTING_CHECK_MS);
   }
 
   private async _unstick(kernel: Kernel.IKernelConnection): Promise<void> {
     const current = () =>
       !this.isDisposed &&
+      this._active &&
       this._state === 'starting' &&
       this._currentKernel() === kernel;
-    if (!current() || kernel.connectionStatus !== 'connected') {
+    if (
+      !current() ||
+      kernel.status !== 'starting' ||
+      kernel.connectionStatus !== 'connected'
+    ) {
       // Still connecting: JupyterLab retries by itself, and a new
       // connection's status change brings the panel back here.
       if (current() && kernel.connectionStatus === 'connecting') {
@@ -350,20 +372,30 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
       return;
     }
     const request = this._request;
+    this._unsticking = true;
     try {
       await ensureUsable(kernel, STARTING_MS, {
+        check: () => {
+          if (!current()) {
+            throw new Error('The panel no longer follows this kernel.');
+          }
+        },
+        infoMs: ANSWER_MS,
         what: 'a kernel that says it is starting'
       });
     } catch (error) {
       if (current() && request === this._request) {
         this._outcome = {
           kind: 'error',
-          reason: kernel.status === 'dead' ? 'dead' : 'timeout',
+          reason:
+            (kernel.status as Kernel.Status) === 'dead' ? 'dead' : 'timeout',
           message: String((error as Error)?.message ?? error)
         };
         this._setState('error');
       }
       return;
+    } finally {
+      this._unsticking = false;
     }
     if (current()) {
       // The status said idle on the way (and the idle handler probed);
@@ -475,4 +507,5 @@ export class DevicePanelModel extends VDomModel implements IDevicePanelModel {
   private _stale: boolean | null = null;
   private _checkResult: ICheckResult | null = null;
   private _startingTimer: ReturnType<typeof setTimeout> | undefined;
+  private _unsticking = false;
 }

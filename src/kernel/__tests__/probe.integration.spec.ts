@@ -241,13 +241,26 @@ describe('kernel probe against a real kernel', () => {
       expect((await service.probe(other)).kind).toBe('ready');
       expect(service.cached(other.id)?.kind).toBe('ready');
       // Restarted through another connection (the running-kernels list, say).
-      // That connection sees the new process say 'starting', then 'idle'.
-      const seen: string[] = [];
-      other.statusChanged.connect((_, status) => seen.push(status));
+      // That connection usually sees the new process say 'starting', but the
+      // message can be lost (published before the server's IOPub
+      // subscription reached the new process); the service also knows the
+      // new process by its session id, from the first message it sends.
+      const before = new Set<string>();
+      const after = new Set<string>();
+      let restarted = false;
+      other.iopubMessage.connect((_, msg) =>
+        (restarted ? after : before).add(msg.header.session)
+      );
       await kernel.restart();
+      restarted = true;
+      // The restarting connection's own kernel_info makes the new process
+      // publish its status, which every connection hears.
       await waitFor(
-        () => seen.includes('starting') && other.status === 'idle',
-        'the other connection to see the restart and then idle'
+        () =>
+          service.cached(other.id) === undefined &&
+          [...after].some(id => !before.has(id)) &&
+          other.status === 'idle',
+        'the other connection to hear the new process and be idle'
       );
       expect(service.cached(other.id)).toBeUndefined();
       expect((await service.probe(other)).kind).toBe('ready');
