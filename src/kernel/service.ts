@@ -174,6 +174,7 @@ export class DeviceProbeService implements IDeviceProbe {
 
   invalidate(kernelId: string): void {
     this._cache.delete(kernelId);
+    this._sessions.delete(kernelId);
     this._pending.delete(kernelId);
     this._generation.set(kernelId, (this._generation.get(kernelId) ?? 0) + 1);
   }
@@ -211,6 +212,10 @@ export class DeviceProbeService implements IDeviceProbe {
             this._pending.delete(id);
             if (outcome.kind !== 'error') {
               this._cache.set(id, outcome);
+              const session = this._replySessions.get(id);
+              if (session !== undefined) {
+                this._sessions.set(id, session);
+              }
             }
             this._probed.emit({ kernelId: id, outcome });
           }
@@ -229,11 +234,12 @@ export class DeviceProbeService implements IDeviceProbe {
     this._isDisposed = true;
     for (const kernel of this._watched.values()) {
       kernel.statusChanged.disconnect(this._onKernelStatus, this);
-      kernel.iopubMessage.disconnect(this._onIopub, this);
+      kernel.anyMessage.disconnect(this._onMessage, this);
       kernel.disposed.disconnect(this._onKernelDisposed, this);
     }
     this._watched.clear();
     this._sessions.clear();
+    this._replySessions.clear();
     this._cache.clear();
     this._pending.clear();
     this._generation.clear();
@@ -252,31 +258,37 @@ export class DeviceProbeService implements IDeviceProbe {
     const previous = this._watched.get(kernel.id);
     if (previous) {
       previous.statusChanged.disconnect(this._onKernelStatus, this);
-      previous.iopubMessage.disconnect(this._onIopub, this);
+      previous.anyMessage.disconnect(this._onMessage, this);
       previous.disposed.disconnect(this._onKernelDisposed, this);
     }
     this._watched.set(kernel.id, kernel);
     kernel.statusChanged.connect(this._onKernelStatus, this);
-    kernel.iopubMessage.connect(this._onIopub, this);
+    kernel.anyMessage.connect(this._onMessage, this);
     kernel.disposed.connect(this._onKernelDisposed, this);
   }
 
   /**
-   * A message from another kernel process (a new session id in its header)
-   * means the kernel was restarted, even when this connection never saw the
-   * new process's 'starting' (published before the server's IOPub
-   * subscription reached it, so lost: ZeroMQ's slow joiner).
+   * A message from another kernel process than the one that gave the cached
+   * answer (another session id in its header) means the kernel was
+   * restarted, even when this connection never saw the new process's
+   * 'starting' (published before the server's IOPub subscription reached
+   * it, and so lost): the next reply on this connection tells. Only
+   * messages that answer a request count (the server's own status messages
+   * carry the server's session id).
    */
-  private _onIopub(
+  private _onMessage(
     kernel: Kernel.IKernelConnection,
-    msg: KernelMessage.IIOPubMessage
+    args: Kernel.IAnyMessageArgs
   ): void {
-    const session = msg.header.session;
+    if (args.direction !== 'recv') {
+      return;
+    }
+    const msg = args.msg;
+    const parent = msg.parent_header as Partial<KernelMessage.IHeader>;
     const known = this._sessions.get(kernel.id);
-    if (known !== undefined && known !== session) {
+    if (parent?.msg_id && known !== undefined && known !== msg.header.session) {
       this.invalidate(kernel.id);
     }
-    this._sessions.set(kernel.id, session);
   }
 
   private _onKernelStatus(
@@ -300,10 +312,10 @@ export class DeviceProbeService implements IDeviceProbe {
       return;
     }
     kernel.statusChanged.disconnect(this._onKernelStatus, this);
-    kernel.iopubMessage.disconnect(this._onIopub, this);
+    kernel.anyMessage.disconnect(this._onMessage, this);
     kernel.disposed.disconnect(this._onKernelDisposed, this);
     this._watched.delete(kernel.id);
-    this._sessions.delete(kernel.id);
+    this._replySessions.delete(kernel.id);
     // A reply still on its way for this id is dropped by the generation
     // check (the generation stays: one number per kernel ever probed).
     this.invalidate(kernel.id);
@@ -408,6 +420,9 @@ export class DeviceProbeService implements IDeviceProbe {
     };
     const replied = future.done.then(
       (reply): ProbeOutcome => {
+        // The process that answered: a message from another one later
+        // means a restart (see _onIopub).
+        this._replySessions.set(kernel.id, reply.header.session);
         const content =
           reply.content as KernelMessage.IExecuteReplyMsg['content'];
         if (content.status === 'aborted') {
@@ -456,7 +471,11 @@ export class DeviceProbeService implements IDeviceProbe {
   private _pending = new Map<string, Promise<ProbeOutcome>>();
   private _generation = new Map<string, number>();
   private _watched = new Map<string, Kernel.IKernelConnection>();
+  /**
+   * Kernel id -> the session id of the process behind its cached answer.
+   */
   private _sessions = new Map<string, string>();
+  private _replySessions = new Map<string, string>();
   private _expression: string;
   private _timeoutMs: number;
   private _isDisposed = false;

@@ -14,6 +14,7 @@ import {
 } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import { KERNEL, startServer, waitFor } from '../../__tests__/server';
+import { withTimeout } from '../../common/timeout';
 import { DevicePanelModel, type PanelState } from '../../panel/model';
 import type { IDeviceProbe, ProbeOutcome } from '../../tokens';
 import { DeviceProbeService } from '../service';
@@ -241,27 +242,18 @@ describe('kernel probe against a real kernel', () => {
       expect((await service.probe(other)).kind).toBe('ready');
       expect(service.cached(other.id)?.kind).toBe('ready');
       // Restarted through another connection (the running-kernels list, say).
-      // That connection usually sees the new process say 'starting', but the
+      // This connection may hear the new process say 'starting', but that
       // message can be lost (published before the server's IOPub
       // subscription reached the new process); the service also knows the
-      // new process by its session id, from the first message it sends.
-      const before = new Set<string>();
-      const after = new Set<string>();
-      let restarted = false;
-      other.iopubMessage.connect((_, msg) =>
-        (restarted ? after : before).add(msg.header.session)
-      );
+      // new process by the session id of the next reply on this connection,
+      // as when the user next runs a cell here.
       await kernel.restart();
-      restarted = true;
-      // The restarting connection's own kernel_info makes the new process
-      // publish its status, which every connection hears.
-      await waitFor(
-        () =>
-          service.cached(other.id) === undefined &&
-          [...after].some(id => !before.has(id)) &&
-          other.status === 'idle',
-        'the other connection to hear the new process and be idle'
+      const reply = await withTimeout(
+        other.requestKernelInfo(),
+        60_000,
+        'the restarted kernel to answer the other connection'
       );
+      expect(reply?.header.session).toBeTruthy();
       expect(service.cached(other.id)).toBeUndefined();
       expect((await service.probe(other)).kind).toBe('ready');
       expect(service.size).toBe(1);
