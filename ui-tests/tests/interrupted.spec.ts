@@ -20,6 +20,9 @@ test.use({ kernels: null });
 
 /** A run long enough to be interrupted in its training. */
 const LONG = { ...SMALL, epochs: 20, repeat_to: 20000 };
+// Long enough that the second device is seen training (a fresh clone on an
+// idle machine once finished SMALL's single epoch between two polls).
+const THREE_EPOCHS = { ...SMALL, epochs: 3 };
 
 async function openBenchmark(page: Page): Promise<string> {
   const path = await page.evaluate(
@@ -122,7 +125,9 @@ async function startRun(
         ended
           ? `the run ended before it trained: ${JSON.stringify(ended).slice(0, 300)}`
           : await running(page),
-      { timeout: 120_000 }
+      // Polled often: on an idle machine a short device trains for
+      // about a second, and Playwright's default intervals grow to 1 s.
+      { timeout: 120_000, intervals: [100] }
     )
     .toBe(1);
   const states = page.locator(`${PANEL} .jp-DeviceBench-progress li`);
@@ -201,7 +206,7 @@ test('a tab closed mid-run leaves the finished records and an interrupted one', 
   for (let i = 0; i < TRIES; i++) {
     console.log(`tab close, try ${i + 1}`);
     // Two devices: the first ends and is saved, the tab closes in the second.
-    await startRun(current, ['cpu', 'cpu'], SMALL, 1);
+    await startRun(current, ['cpu', 'cpu'], THREE_EPOCHS, 1);
     const next = await current.context().newPage();
     await current.close({ runBeforeUnload: false });
     current = next;
