@@ -52,6 +52,18 @@ describe('faults around the benchmark driver', () => {
     })
   });
 
+  // JupyterLab shows its dialogs one at a time, in the order they were
+  // launched: a dialog a test leaves open keeps every later one (the next
+  // test's "File Changed") from ever showing. Each test closes its own.
+  afterEach(() => {
+    const open: string[] = [];
+    Dialog.tracker.forEach(dialog =>
+      open.push(String(dialog.node.textContent))
+    );
+    Dialog.flush();
+    expect(open).toEqual([]);
+  });
+
   it('restarts safely while a kernel_info request is unanswered', async () => {
     const name = 'fault-kernel-info.ipynb';
     const panel = await openNotebook(served.manager, name);
@@ -197,6 +209,13 @@ describe('faults around the benchmark driver', () => {
         }
       });
       const uncaught = countUncaught();
+      // JupyterLab's own "File Save Error" dialog, which the user closes.
+      const dialogs: string[] = [];
+      const onDialog = (_: unknown, dialog: Dialog<unknown>) => {
+        dialogs.push(String(dialog.node.textContent));
+        void dialog.ready.then(() => dialog.resolve());
+      };
+      Dialog.tracker.widgetAdded.connect(onDialog);
       try {
         const error = await driver
           .run(panel, {
@@ -238,8 +257,12 @@ describe('faults around the benchmark driver', () => {
         expect(notSaved.message).toMatch(/could not be saved/);
         expect(notSaved.message).toMatch(/open notebook/);
         expect(notSaved.message).toMatch(/Save Notebook As/);
+        // One "File Save Error" per failed save: the device's running
+        // marker, then its record (the run stops after that device).
+        expect(dialogs).toHaveLength(2);
       } finally {
         uncaught();
+        Dialog.tracker.widgetAdded.disconnect(onDialog);
         driver.dispose();
         await closeNotebook(panel);
       }
