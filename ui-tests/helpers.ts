@@ -21,6 +21,27 @@ export async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
   await expect(page.locator(PANEL)).toBeVisible();
 }
 
+/**
+ * The text of Python `expression` in the current notebook's kernel, asked
+ * silently (an empty silent request: it neither moves the execution counter
+ * nor enters the history).
+ */
+export function kernelExpression(
+  page: IJupyterLabPageFixture,
+  expression: string
+): Promise<string | undefined> {
+  return page.evaluate(async expression => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const reply = await widget.sessionContext.session.kernel.requestExecute({
+      code: '',
+      silent: true,
+      store_history: false,
+      user_expressions: { value: expression }
+    }).done;
+    return reply.content.user_expressions.value.data?.['text/plain'];
+  }, expression);
+}
+
 let venv: { executable: string; torchVersion: string } | null = null;
 
 /**

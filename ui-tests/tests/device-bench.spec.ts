@@ -7,7 +7,7 @@ import {
   IJupyterLabPageFixture,
   test
 } from '@jupyterlab/galata';
-import { openPanel, PANEL, venvPython } from '../helpers';
+import { kernelExpression, openPanel, PANEL, venvPython } from '../helpers';
 
 const TAG = 'device-bench-device';
 
@@ -55,18 +55,8 @@ async function pickCpuInNewNotebook(
 }
 
 /** `str(device)` in the current notebook's kernel, asked silently. */
-async function kernelDevice(
-  page: IJupyterLabPageFixture
-): Promise<string | undefined> {
-  return page.evaluate(async () => {
-    const widget = window.jupyterapp.shell.currentWidget as any;
-    const reply = await widget.sessionContext.session.kernel.requestExecute({
-      code: '',
-      silent: true,
-      user_expressions: { d: 'str(device)' }
-    }).done;
-    return reply.content.user_expressions.d.data?.['text/plain'];
-  });
+function kernelDevice(page: IJupyterLabPageFixture) {
+  return kernelExpression(page, 'str(device)');
 }
 
 test.describe('foundation', () => {

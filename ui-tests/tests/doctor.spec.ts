@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PANEL, venvPython } from '../helpers';
+import { kernelExpression, PANEL, venvPython } from '../helpers';
 
 const KERNEL = 'device-bench-fake-nvml';
 const SOURCE = path.resolve(
@@ -119,19 +119,8 @@ async function cells(page: IJupyterLabPageFixture) {
 }
 
 /** The kernel's own execution counter, asked silently (which does not move it). */
-async function kernelExecutionCount(
-  page: IJupyterLabPageFixture
-): Promise<string | undefined> {
-  return page.evaluate(async () => {
-    const widget = window.jupyterapp.shell.currentWidget as any;
-    const reply = await widget.sessionContext.session.kernel.requestExecute({
-      code: '',
-      silent: true,
-      store_history: false,
-      user_expressions: { n: 'get_ipython().execution_count' }
-    }).done;
-    return reply.content.user_expressions.n.data?.['text/plain'];
-  });
+function kernelExecutionCount(page: IJupyterLabPageFixture) {
+  return kernelExpression(page, 'get_ipython().execution_count');
 }
 
 test('a CPU-only torch with an RTX 3070 Ti on driver 550: the cu126 command, Copy, Insert as cell, Restart and check again', async ({
