@@ -163,18 +163,19 @@ def papermill_record(
     result = _result(cells)
     label = _label(parameters, result, machine_label)
     ident = truncate_units(RULE["id_prefix"] + run_id, contract.LIMITS["id"])
+    # What the record says whether or not the run gave a result.
+    run: dict[str, Any] = {
+        "params": params,
+        "machine_label": label,
+        "started_at": started,
+        "finished_at": finished or started,
+        "run_id": ident,
+        "source": SOURCE,
+    }
     failure = _failure(cells)
     if failure is None and result is not None and not papermill.get("exception"):
         try:
-            return records.record_from_result(
-                result,
-                params=params,
-                machine_label=label,
-                started_at=started,
-                finished_at=finished or started,
-                run_id=ident,
-                source=SOURCE,
-            )
+            return records.record_from_result(result, **run)
         except records.InvalidRecordError as exc:
             failure = f"the notebook's result does not make a valid run record: {exc}"
     if failure is None:
@@ -191,11 +192,6 @@ def papermill_record(
         profile=truncate_units(profile, contract.LIMITS["profile"])
         if isinstance(profile, str) and profile
         else "unknown",
-        params=params,
-        machine_label=label,
-        started_at=started,
-        finished_at=finished or started,
-        run_id=ident,
-        source=SOURCE,
         private_words=private_words,
+        **run,
     )

@@ -292,6 +292,33 @@ def _result_text(result: Mapping[str, Any], key: str, fallback: str, limit: int 
     return truncate_units(value, limit) if isinstance(value, str) else fallback
 
 
+def _prelude(
+    run_id: str | None,
+    status: str,
+    source: str,
+    machine_label: str,
+    device: str,
+    device_name: str | None,
+    profile: str,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The fields every run record starts with, then every result field None (the key order
+    of ``recordPrelude`` in src/records/build.ts)."""
+    record: dict[str, Any] = {
+        "id": run_id or new_run_id(),
+        "status": status,
+        "source": source,
+        "machine_label": machine_label,
+        "device": device,
+        "device_name": device_name,
+        "profile": profile,
+        "params": public_params(params),
+    }
+    for key in RESULT_FIELDS:
+        record[key] = None
+    return record
+
+
 def record_from_result(
     result: Mapping[str, Any],
     *,
@@ -314,16 +341,16 @@ def record_from_result(
     ]
     if missing:
         raise InvalidRecordError(f"the result document lacks {', '.join(missing)}")
-    record: dict[str, Any] = {
-        "id": run_id or new_run_id(),
-        "status": "ok",
-        "source": source,
-        "machine_label": machine_label,
-        "device": result["device"],
-        "device_name": result["device_name"],
-        "profile": result["profile"],
-        "params": public_params(params),
-    }
+    record = _prelude(
+        run_id,
+        "ok",
+        source,
+        machine_label,
+        result["device"],
+        result["device_name"],
+        result["profile"],
+        params,
+    )
     for key in RESULT_FIELDS:
         record[key] = copy.deepcopy(result[key])
     if "accuracy_note" in result:  # results of earlier notebook versions have none
@@ -357,18 +384,7 @@ def record_from_error(
     """A ``failed`` or ``cancelled`` record: no timings, the (scrubbed) reason in `error`."""
     if status not in ("failed", "cancelled"):
         raise ValueError(f"status must be failed or cancelled, not {status!r}")
-    record: dict[str, Any] = {
-        "id": run_id or new_run_id(),
-        "status": status,
-        "source": source,
-        "machine_label": machine_label,
-        "device": device,
-        "device_name": device_name,
-        "profile": profile,
-        "params": public_params(params),
-    }
-    for key in RESULT_FIELDS:
-        record[key] = None
+    record = _prelude(run_id, status, source, machine_label, device, device_name, profile, params)
     record.update(
         started_at=started_at,
         finished_at=finished_at,

@@ -13,15 +13,12 @@ import * as path from 'node:path';
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 /**
- * The port in `variable`; when it is not set, a port free on 127.0.0.1 now,
- * kept in `variable` so that Playwright's workers (which inherit the
- * runner's environment and load this configuration again) use the same one.
- * A fixed default port fails the run when anything else holds it (a server
- * left from an earlier run, another suite).
+ * A TCP port free on 127.0.0.1 right now (asked of a child Node, since a
+ * configuration is loaded synchronously).
  */
-export function serverPort(variable: string): number {
-  if (!process.env[variable]) {
-    process.env[variable] = execFileSync(
+export function pickPort(): number {
+  return Number(
+    execFileSync(
       process.execPath,
       [
         '-e',
@@ -30,7 +27,24 @@ export function serverPort(variable: string): number {
           'process.stdout.write(String(s.address().port)); s.close(); });'
       ],
       { encoding: 'utf-8' }
-    ).trim();
+    ).trim()
+  );
+}
+
+/**
+ * The port in `variable`; when it is not set, a port free on 127.0.0.1 now,
+ * kept in `variable` (and `${variable}_PICKED` set) so that Playwright's
+ * workers (which inherit the runner's environment and load this
+ * configuration again) use the same one. A fixed default port fails the run
+ * when anything else holds it (a server left from an earlier run, another
+ * suite). A picked port may be taken before the server binds it: the global
+ * set-up (server.setup.ts) then picks another and changes `variable` before
+ * the workers start.
+ */
+export function serverPort(variable: string): number {
+  if (!process.env[variable]) {
+    process.env[variable] = String(pickPort());
+    process.env[`${variable}_PICKED`] = '1';
   }
   return Number(process.env[variable]);
 }
@@ -55,16 +69,28 @@ export function scratchFolder(
 }
 
 /**
- * A configuration running `jupyter <app>` on `port`, ready once `readyPath`
- * answers, with Jupyter's folders in `scratch`.
+ * What server.setup.ts needs to start the server (the configuration's
+ * `metadata.jupyterServer`).
  */
-export function galataConfig(options: {
+export interface IServerOptions {
   app: 'lab' | 'notebook';
-  port: number;
+  /**
+   * The environment variable that holds the port (see `serverPort`).
+   */
+  variable: string;
   readyPath: string;
   scratch: string;
-}): Record<string, any> {
-  const { app, port, readyPath, scratch } = options;
+}
+
+/**
+ * A configuration running `jupyter <app>` on the port of `variable`, ready
+ * once `readyPath` answers, with Jupyter's folders in `scratch`. The server
+ * is started by the global set-up (server.setup.ts), not Playwright's
+ * `webServer`: that one cannot try another port when the picked one was
+ * taken before the server bound it.
+ */
+export function galataConfig(options: IServerOptions): Record<string, any> {
+  const port = serverPort(options.variable);
   return {
     ...baseConfig,
     reporter: [['list']],
@@ -89,22 +115,7 @@ export function galataConfig(options: {
         ]
       }
     },
-    webServer: {
-      command: `jupyter ${app} --config jupyter_server_test_config.py --ServerApp.port=${port}`,
-      url: `http://127.0.0.1:${port}${readyPath}`,
-      cwd: __dirname,
-      timeout: 120_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: process.env.DEVICE_BENCH_UI_DEBUG ? 'pipe' : 'ignore',
-      env: {
-        ...process.env,
-        JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
-        JUPYTER_DATA_DIR: path.join(scratch, 'data'),
-        JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
-        IPYTHONDIR: path.join(scratch, 'ipython'),
-        JUPYTERLAB_GALATA_ROOT_DIR: path.join(scratch, 'root')
-      }
-    }
+    globalSetup: path.join(__dirname, 'server.setup.ts'),
+    metadata: { jupyterServer: options }
   };
 }

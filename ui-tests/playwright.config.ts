@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { galataConfig, scratchFolder, serverPort } from './galata.shared';
+import { galataConfig, scratchFolder } from './galata.shared';
 
 const scratch = scratchFolder('.jupyter-test', folder => {
   // A second kernel whose Python has no torch (made by `make test`).
@@ -40,7 +40,7 @@ const scratch = scratchFolder('.jupyter-test', folder => {
 export default {
   ...galataConfig({
     app: 'lab',
-    port: serverPort('DEVICE_BENCH_UI_PORT'),
+    variable: 'DEVICE_BENCH_UI_PORT',
     readyPath: '/lab',
     scratch
   }),

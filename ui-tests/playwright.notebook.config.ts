@@ -5,11 +5,11 @@
  * playwright.config.ts, so the two suites never share state; both from
  * galata.shared.ts). Its port: DEVICE_BENCH_NOTEBOOK_PORT, or a free one.
  */
-import { galataConfig, scratchFolder, serverPort } from './galata.shared';
+import { galataConfig, scratchFolder } from './galata.shared';
 
 const config = galataConfig({
   app: 'notebook',
-  port: serverPort('DEVICE_BENCH_NOTEBOOK_PORT'),
+  variable: 'DEVICE_BENCH_NOTEBOOK_PORT',
   readyPath: '/tree',
   scratch: scratchFolder('.jupyter-test-notebook')
 });

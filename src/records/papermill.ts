@@ -18,7 +18,13 @@ import {
   RESULT_MIME,
   truncateUnits
 } from '../common/contract';
-import { recordParams, scrubError } from '../common/scrub';
+import { recordParams } from '../common/scrub';
+import {
+  errorRecord,
+  type IRecordIdentity,
+  RESULT_FIELDS,
+  resultRecord
+} from './build';
 
 const RULE = CONTRACT.papermill;
 const SOURCE = CONTRACT.record.sources.papermill;
@@ -26,18 +32,6 @@ const TIME = new RegExp(RULE.time_pattern);
 const DEVICE_LINE = new RegExp(RULE.device_line);
 const LABEL = new RegExp(RULE.label_pattern);
 const MACHINE_TAG = CONTRACT.tags.machine;
-const RESULT_FIELDS = [
-  'settings',
-  'data',
-  'train_seconds',
-  'epoch_seconds',
-  'steady_epoch_seconds',
-  'samples_per_second',
-  'accuracy',
-  'versions',
-  'cpu'
-] as const;
-
 type JSONObject = Record<string, unknown>;
 
 /**
@@ -220,10 +214,10 @@ export function papermillRecord(
   const result = resultOf(cells);
   const label = labelOf(parameters, result);
   const id = truncateUnits(RULE.id_prefix + runId, LIMITS.id);
-  const base = {
+  const identity = {
     id,
     source: SOURCE,
-    machine_label: label,
+    machineLabel: label,
     params: recordParams(params)
   };
   let failure = failureOf(cells);
@@ -237,30 +231,18 @@ export function papermillRecord(
     if (missing.length) {
       failure = `the notebook's result does not make a valid run record: the result document lacks ${missing.join(', ')}`;
     } else {
-      const record: PartialJSONObject = {
-        ...base,
-        status: 'ok',
-        device: result.device as string,
-        device_name: result.device_name as string,
-        profile: result.profile as string
-      };
-      for (const name of RESULT_FIELDS) {
-        record[name] = result[name] as PartialJSONObject[string];
-      }
-      if (Object.prototype.hasOwnProperty.call(result, 'accuracy_note')) {
-        const note = result.accuracy_note;
-        record.accuracy_note =
-          typeof note === 'string'
-            ? truncateUnits(note, LIMITS.accuracy_note)
-            : null;
-      }
-      const text = (name: string, fallback: string) => {
-        const value = result[name];
-        return typeof value === 'string' ? truncateUnits(value, 40) : fallback;
-      };
-      record.started_at = text('started_at', started);
-      record.finished_at = text('finished_at', finished ?? started);
-      record.error = null;
+      const record = resultRecord(
+        {
+          ...identity,
+          status: 'ok',
+          device: result.device as string,
+          deviceName: result.device_name as string,
+          profile: result.profile as string
+        },
+        result as PartialJSONObject,
+        started,
+        finished ?? started
+      );
       const problem = check(record);
       if (problem === null) {
         return { record, problem: null };
@@ -280,29 +262,20 @@ export function papermillRecord(
     failure = `${failure} ${RULE.unresolved_note}`;
   }
   const profile = params.profile;
-  // Key order as records.py writes it: identity, then the result fields.
-  const ordered: PartialJSONObject = {
-    id,
+  const failed: IRecordIdentity = {
+    ...identity,
     status: 'failed',
-    source: SOURCE,
-    machine_label: label,
     device,
-    device_name: name,
+    deviceName: name,
     profile:
       typeof profile === 'string' && profile
         ? truncateUnits(profile, LIMITS.profile)
-        : 'unknown',
-    params: base.params
+        : 'unknown'
   };
-  for (const field of RESULT_FIELDS) {
-    ordered[field] = null;
-  }
-  ordered.started_at = started;
-  ordered.finished_at = finished ?? started;
-  ordered.error = scrubError(failure) || 'failed';
-  const problem = check(ordered);
+  const failedRun = errorRecord(failed, started, finished ?? started, failure);
+  const problem = check(failedRun);
   return problem === null
-    ? { record: ordered, problem: null }
+    ? { record: failedRun, problem: null }
     : malformed(
         `the papermill run does not make a valid run record: ${problem}`
       );

@@ -15,23 +15,16 @@ import { scrubError } from '../common/scrub';
 import type { IProbeReport } from '../kernel/types';
 import type { RunStatus } from './types';
 import { runProblem } from './validate';
+import { errorRecord, type IRecordIdentity, resultRecord } from './build';
 
 export { recordParams, stripPaths } from '../common/scrub';
-
-/**
- * The fields a record copies from the notebook's result document.
- */
-export const RESULT_FIELDS = [
-  'settings',
-  'data',
-  'train_seconds',
-  'epoch_seconds',
-  'steady_epoch_seconds',
-  'samples_per_second',
-  'accuracy',
-  'versions',
-  'cpu'
-] as const;
+export {
+  errorRecord,
+  type IRecordIdentity,
+  recordPrelude,
+  RESULT_FIELDS,
+  resultRecord
+} from './build';
 
 /**
  * What the driver knows about one device's run.
@@ -47,11 +40,6 @@ export interface IRunContext {
   startedAt: string;
 }
 
-function field<T>(result: PartialJSONObject, key: string): T | null {
-  const value = result[key];
-  return value === undefined ? null : (value as T);
-}
-
 /**
  * A random run id.
  */
@@ -59,24 +47,17 @@ export function newRunId(): string {
   return UUID.uuid4();
 }
 
-function baseRecord(
-  context: IRunContext,
-  status: RunStatus
-): PartialJSONObject {
-  const record: PartialJSONObject = {
+function identity(context: IRunContext, status: RunStatus): IRecordIdentity {
+  return {
     id: context.id,
     status,
     source: CONTRACT.record.sources.jupyterlab,
-    machine_label: context.machineLabel,
+    machineLabel: context.machineLabel,
     device: context.device,
-    device_name: context.deviceName,
+    deviceName: context.deviceName,
     profile: context.profile,
     params: context.params
   };
-  for (const key of RESULT_FIELDS) {
-    record[key] = null;
-  }
-  return record;
 }
 
 /**
@@ -99,29 +80,19 @@ export function okRecord(
     return typeof value === 'string' ? truncateUnits(value, max) : fallback;
   };
   const device = text('device', context.device, LIMITS.device);
-  const record: PartialJSONObject = {
-    ...baseRecord(context, 'ok'),
-    device:
-      device && RECORD_DEVICE_PATTERN.test(device) ? device : context.device,
-    device_name: text('device_name', context.deviceName),
-    profile: text('profile', context.profile, LIMITS.profile)
-  };
-  for (const key of RESULT_FIELDS) {
-    record[key] = field(result, key);
-  }
-  // Why the accuracy says nothing (a run too short to judge it); only when the
-  // result has one (results of earlier notebook versions do not), as
-  // records.py copies it.
-  if ('accuracy_note' in result) {
-    record.accuracy_note = text('accuracy_note', null, LIMITS.accuracy_note);
-  }
-  record.started_at = text('started_at', context.startedAt, LIMITS.time);
-  record.finished_at = text(
-    'finished_at',
-    new Date().toISOString(),
-    LIMITS.time
+  const record = resultRecord(
+    {
+      ...identity(context, 'ok'),
+      device:
+        device && RECORD_DEVICE_PATTERN.test(device) ? device : context.device,
+      deviceName: text('device_name', context.deviceName),
+      profile:
+        text('profile', context.profile, LIMITS.profile) ?? context.profile
+    },
+    result,
+    context.startedAt,
+    new Date().toISOString()
   );
-  record.error = null;
   const problem = runProblem(record);
   if (problem !== null) {
     return failedRecord(
@@ -141,12 +112,12 @@ export function failedRecord(
   status: 'failed' | 'cancelled',
   error: string
 ): PartialJSONObject {
-  return {
-    ...baseRecord(context, status),
-    started_at: context.startedAt,
-    finished_at: new Date().toISOString(),
-    error: scrubError(error) || status
-  };
+  return errorRecord(
+    identity(context, status),
+    context.startedAt,
+    new Date().toISOString(),
+    error
+  );
 }
 
 /**
@@ -155,12 +126,12 @@ export function failedRecord(
  * interrupted, never a silent gap (see `resolveInterrupted`).
  */
 export function runningRecord(context: IRunContext): PartialJSONObject {
-  return {
-    ...baseRecord(context, 'running'),
-    started_at: context.startedAt,
-    finished_at: context.startedAt,
-    error: null
-  };
+  return errorRecord(
+    identity(context, 'running'),
+    context.startedAt,
+    context.startedAt,
+    null
+  );
 }
 
 /**

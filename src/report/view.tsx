@@ -14,9 +14,10 @@ import * as React from 'react';
 import { barSeries, type IChartRow, layoutChart } from './chart';
 import { displayText } from '../common/escape';
 import { formatAccuracy, formatRate, formatSeconds } from '../common/format';
-import { mergeRuns } from './merge';
+import { isNotebookRun, mergeRuns } from './merge';
 import { REFERENCE_SERIES_LABEL } from './reference';
 import type { RecordedRunsModel } from './model';
+import type { IRunRecord } from '../records/types';
 
 /**
  * A bar's length as a percentage of the longest possible one.
@@ -33,6 +34,42 @@ function barPercent(row: IChartRow, barArea: number): number {
 function notebookOf(run: object): string | null {
   const value = run as { kind?: unknown; notebook?: unknown };
   return value.kind === 'notebook' ? String(value.notebook ?? '') : null;
+}
+
+/**
+ * The chart's label for a screen reader: its bars and the machines of the
+ * MNIST runs they come from; timing runs of users' notebooks (not charted)
+ * and their machines counted apart, only where there are some.
+ */
+export function barsLabel(
+  trans: TranslationBundle,
+  bars: number,
+  runs: readonly IRunRecord[]
+): string {
+  const mnist = new Set<string>();
+  const timed = new Set<string>();
+  let timings = 0;
+  for (const run of runs) {
+    if (isNotebookRun(run)) {
+      timings++;
+      timed.add(run.machine_label);
+    } else {
+      mnist.add(run.machine_label);
+    }
+  }
+  return timings
+    ? trans.__(
+        'Median seconds of the timed training loop (shorter is faster) for %1 bar(s) on %2 machine(s) with MNIST runs; %3 notebook timing run(s) on %4 machine(s) are not charted.',
+        bars,
+        mnist.size,
+        timings,
+        timed.size
+      )
+    : trans.__(
+        'Median seconds of the timed training loop (shorter is faster) for %1 bar(s) on %2 machine(s).',
+        bars,
+        mnist.size
+      );
 }
 
 export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
@@ -229,10 +266,10 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
         </div>
         <ul
           className="jp-DeviceBench-bars"
-          aria-label={trans.__(
-            'Median seconds of the timed training loop (shorter is faster) for %1 bar(s) on %2 machine(s).',
+          aria-label={barsLabel(
+            trans,
             layout.rows.filter(row => row.kind === 'bar').length,
-            merged.machines.length
+            merged.runs.map(run => run.record)
           )}
         >
           {layout.rows.map((row, i) =>

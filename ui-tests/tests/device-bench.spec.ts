@@ -7,24 +7,9 @@ import {
   IJupyterLabPageFixture,
   test
 } from '@jupyterlab/galata';
-import { execFileSync } from 'node:child_process';
+import { kernelExpression, openPanel, PANEL, venvPython } from '../helpers';
 
-const PANEL = '#jp-DeviceBench-panel';
 const TAG = 'device-bench-device';
-
-/** What the venv's Python says directly (`make test` puts .venv/bin first on PATH). */
-const TORCH_VERSION = execFileSync(
-  'python',
-  ['-c', 'import torch; print(torch.__version__)'],
-  { encoding: 'utf8' }
-).trim();
-
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(() =>
-    window.jupyterapp.commands.execute('device-bench:open-panel')
-  );
-  await expect(page.locator(PANEL)).toBeVisible();
-}
 
 /** The current notebook's cells: source and tags. */
 async function cells(page: IJupyterLabPageFixture) {
@@ -70,18 +55,8 @@ async function pickCpuInNewNotebook(
 }
 
 /** `str(device)` in the current notebook's kernel, asked silently. */
-async function kernelDevice(
-  page: IJupyterLabPageFixture
-): Promise<string | undefined> {
-  return page.evaluate(async () => {
-    const widget = window.jupyterapp.shell.currentWidget as any;
-    const reply = await widget.sessionContext.session.kernel.requestExecute({
-      code: '',
-      silent: true,
-      user_expressions: { d: 'str(device)' }
-    }).done;
-    return reply.content.user_expressions.d.data?.['text/plain'];
-  });
+function kernelDevice(page: IJupyterLabPageFixture) {
+  return kernelExpression(page, 'str(device)');
 }
 
 test.describe('foundation', () => {
@@ -139,7 +114,7 @@ test.describe('device panel', () => {
     await openPanel(page);
     const panel = page.locator(PANEL);
     await expect(panel.locator('.jp-DeviceBench-versions')).toContainText(
-      TORCH_VERSION,
+      venvPython().torchVersion,
       {
         timeout: 60_000
       }

@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { kernelExpression, PANEL, venvPython } from '../helpers';
 
-const PANEL = '#jp-DeviceBench-panel';
 const KERNEL = 'device-bench-fake-nvml';
 const SOURCE = path.resolve(
   __dirname,
@@ -32,15 +32,8 @@ const SPEC_DIR = path.resolve(
 const INDEX = 'https://download.pytorch.org/whl/';
 const GPU = 'NVIDIA GeForce RTX 3070 Ti Laptop GPU';
 
-/** The venv's Python as the kernel will report it (`make test` puts .venv/bin first). */
-const PYTHON = execFileSync(
-  'python',
-  ['-c', 'import sys, torch; print(sys.executable); print(torch.__version__)'],
-  { encoding: 'utf8' }
-)
-  .trim()
-  .split('\n');
-const [EXECUTABLE, TORCH_VERSION] = PYTHON;
+/** The venv's Python as the kernel will report it. */
+const { executable: EXECUTABLE, torchVersion: TORCH_VERSION } = venvPython();
 const RELEASE = TORCH_VERSION.split('.').slice(0, 2).join('.');
 
 /** Python's shlex.quote, which the doctor uses for POSIX commands. */
@@ -126,19 +119,8 @@ async function cells(page: IJupyterLabPageFixture) {
 }
 
 /** The kernel's own execution counter, asked silently (which does not move it). */
-async function kernelExecutionCount(
-  page: IJupyterLabPageFixture
-): Promise<string | undefined> {
-  return page.evaluate(async () => {
-    const widget = window.jupyterapp.shell.currentWidget as any;
-    const reply = await widget.sessionContext.session.kernel.requestExecute({
-      code: '',
-      silent: true,
-      store_history: false,
-      user_expressions: { n: 'get_ipython().execution_count' }
-    }).done;
-    return reply.content.user_expressions.n.data?.['text/plain'];
-  });
+function kernelExecutionCount(page: IJupyterLabPageFixture) {
+  return kernelExpression(page, 'get_ipython().execution_count');
 }
 
 test('a CPU-only torch with an RTX 3070 Ti on driver 550: the cu126 command, Copy, Insert as cell, Restart and check again', async ({

@@ -4,8 +4,8 @@
  * collapse by mouse and by keyboard, and stay collapsed after a reload.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { openPanel, PANEL } from '../helpers';
 
-const PANEL = '#jp-DeviceBench-panel';
 const STATE_KEY = 'jupyterlab-device-bench:sidebar';
 
 function title(page: IJupyterLabPageFixture, key: string) {
@@ -18,13 +18,6 @@ function section(page: IJupyterLabPageFixture, key: string) {
   return page.locator(
     `${PANEL} .jp-SidePanel-content > .lm-Widget[data-section="${key}"]`
   );
-}
-
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(() =>
-    window.jupyterapp.commands.execute('device-bench:open-panel')
-  );
-  await expect(page.locator(PANEL)).toBeVisible();
 }
 
 async function expectExpanded(

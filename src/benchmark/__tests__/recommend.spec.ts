@@ -4,39 +4,12 @@
  * English, the same sentence.
  */
 import { nullTranslator } from '@jupyterlab/translation';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { golden, packageJson } from '../../__tests__/golden';
 import { describeRecommendation, recommend, RULE } from '../recommend';
 
-const GOLDEN = JSON.parse(
-  readFileSync(
-    join(
-      __dirname,
-      '..',
-      '..',
-      '..',
-      'jupyterlab_device_bench',
-      'tests',
-      'golden',
-      'recommend.json'
-    ),
-    'utf8'
-  )
-);
+const GOLDEN = golden('recommend.json');
 
-const RULE_FILE = JSON.parse(
-  readFileSync(
-    join(
-      __dirname,
-      '..',
-      '..',
-      '..',
-      'jupyterlab_device_bench',
-      'recommend_rule.json'
-    ),
-    'utf8'
-  )
-);
+const RULE_FILE = packageJson('recommend_rule.json');
 
 describe('recommend (golden, as Python)', () => {
   const trans = nullTranslator.load('jupyterlab_device_bench');

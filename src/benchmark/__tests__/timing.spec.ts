@@ -3,8 +3,7 @@
  * code hash against the golden cases Python checks too
  * (tests/golden/code_hash.json), SHA-256 itself, the silent requests.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { golden } from '../../__tests__/golden';
 import { sha256Hex } from '../../common/sha256';
 import {
   codeSha256,
@@ -24,21 +23,7 @@ interface IGoldenCell {
   tags?: string[];
 }
 
-const GOLDEN = JSON.parse(
-  readFileSync(
-    join(
-      __dirname,
-      '..',
-      '..',
-      '..',
-      'jupyterlab_device_bench',
-      'tests',
-      'golden',
-      'code_hash.json'
-    ),
-    'utf8'
-  )
-);
+const GOLDEN = golden('code_hash.json');
 
 const cells = (specs: IGoldenCell[]): ITimingCell[] =>
   specs.map(c => ({ cell_type: c.type, source: c.source, tags: c.tags ?? [] }));

@@ -4,8 +4,6 @@
  * headless runner compute the same device cells, scrubbed errors, machine
  * labels, parameters and run records from the same contract.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { LIMITS, SCHEMA_VERSION } from '../../common/contract';
 import { scrubError } from '../../common/scrub';
@@ -28,37 +26,24 @@ import {
   runProblem,
   withRun
 } from '..';
+import { golden } from '../../__tests__/golden';
 import { papermillRecord } from '../papermill';
 
-const GOLDEN = join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'jupyterlab_device_bench',
-  'tests',
-  'golden'
-);
-
-function load<T>(name: string): T {
-  return JSON.parse(readFileSync(join(GOLDEN, name), 'utf8')) as T;
-}
-
-const cells = load<{
+const cells = golden<{
   cells: { device: string; label: string; source: string }[];
   refused: string[];
 }>('device_cells.json');
-const scrub = load<{ cases: { message: string; scrubbed: string }[] }>(
+const scrub = golden<{ cases: { message: string; scrubbed: string }[] }>(
   'scrub.json'
 );
-const labels = load<{
+const labels = golden<{
   cases: { report: IProbeReport | null; label: string }[];
 }>('machine_labels.json');
-const params = load<{
+const params = golden<{
   public: { params: Record<string, unknown>; recorded: PartialJSONObject }[];
   cells: { params: Record<string, unknown>; source: string }[];
 }>('params.json');
-const records = load<{
+const records = golden<{
   append: {
     name: string;
     metadata: PartialJSONObject | undefined | null;
@@ -74,7 +59,7 @@ const records = load<{
   }[];
 }>('records.json');
 
-const papermill = load<{
+const papermill = golden<{
   cases: {
     name: string;
     notebook: Record<string, unknown>;
@@ -177,7 +162,7 @@ describe('golden fixtures shared with pytest', () => {
 });
 
 describe('the probe expression shared with pytest', () => {
-  const probe = load<{
+  const probe = golden<{
     cases: { source: string; args: string[]; expression: string }[];
   }>('probe.json');
 

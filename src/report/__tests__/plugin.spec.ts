@@ -2,13 +2,12 @@
  * The report commands: what an export leaves out (warnings, invalid run
  * records) is shown in a warning notification, never dropped silently.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, Notification } from '@jupyterlab/apputils';
 import { NotebookModel, type INotebookTracker } from '@jupyterlab/notebook';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
+import { golden } from '../../__tests__/golden';
 import { METADATA_KEY } from '../../common/contract';
 import { CommandIDs, type ICurrentKernelWidget } from '../../tokens';
 import { validRun as fixtureRun } from './fixtures/build';
@@ -228,25 +227,13 @@ describe('report commands', () => {
 
   it('merge-reports reads notebooks plain papermill executed', async () => {
     // Real papermill output, trimmed (the golden fixture shared with pytest).
-    const golden = JSON.parse(
-      readFileSync(
-        join(
-          __dirname,
-          '..',
-          '..',
-          '..',
-          'jupyterlab_device_bench',
-          'tests',
-          'golden',
-          'papermill.json'
-        ),
-        'utf8'
-      )
-    ) as { cases: { name: string; notebook: unknown; record?: unknown }[] };
+    const fixture = golden<{
+      cases: { name: string; notebook: unknown; record?: unknown }[];
+    }>('papermill.json');
     const [ok, failed] = [
       'ok: the machine_label parameter',
       'failed in training: the device from the machine cell'
-    ].map(name => golden.cases.find(c => c.name === name)!);
+    ].map(name => fixture.cases.find(c => c.name === name)!);
     files.set('out.ipynb', { type: 'notebook', content: ok.notebook });
     // Another papermill run (its own start time, so its own id).
     const other = JSON.parse(JSON.stringify(failed.notebook)) as {
