@@ -4,9 +4,8 @@
  * sent as codes (panel/fixtext.ts, panel/reasontext.ts).
  *
  * A table maps a key (the stored English text, or a code) to its wording: a
- * function that makes the sentence with a literal `trans.__` call (of a string
- * literal), so
- * that jupyterlab-translate extracts the template. Parameters are data: they
+ * function that makes the sentence with a `trans.__` call of a string literal,
+ * so that jupyterlab-translate extracts the template. Parameters are data: they
  * fill `%1`, `%2` … once and are never read as markup here (React escapes
  * them when it renders the text).
  */
