@@ -8,8 +8,7 @@
  * translator when it is one of them (common/texttable.ts), and shows any
  * other text (a traceback line from the kernel) as it is.
  */
-import type { TranslationBundle } from '@jupyterlab/translation';
-import type { ITextPattern, TextTable } from '../common/texttable';
+import type { ITextPattern, TextTable, Translate } from '../common/texttable';
 import { shown, translateKnown } from '../common/texttable';
 import { INTERRUPTED_REASON } from '../records';
 
@@ -82,7 +81,7 @@ const RUN_ERROR_TEXTS: TextTable = {
     )
 };
 
-function waitText(trans: TranslationBundle, what: string | null | undefined) {
+function waitText(trans: Translate, what: string | null | undefined) {
   return translateKnown(trans, WAIT_TEXTS, shown(what));
 }
 
@@ -112,7 +111,7 @@ const RUN_ERROR_PATTERNS: readonly ITextPattern[] = [
 /**
  * A stored run error in the user's language; other texts as they are.
  */
-export function runErrorText(trans: TranslationBundle, error: string): string {
+export function runErrorText(trans: Translate, error: string): string {
   return translateKnown(trans, RUN_ERROR_TEXTS, error, {
     patterns: RUN_ERROR_PATTERNS
   });

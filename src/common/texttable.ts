@@ -13,6 +13,11 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { nullTranslator } from '@jupyterlab/translation';
 
 /**
+ * What a wording needs of a translation bundle.
+ */
+export type Translate = Pick<TranslationBundle, '__'>;
+
+/**
  * A text's parameters: strings, or null/undefined for "not known".
  */
 export type TextParams = Readonly<Record<string, string | null | undefined>>;
@@ -21,10 +26,7 @@ export type TextParams = Readonly<Record<string, string | null | undefined>>;
  * A sentence made with the translator; null: no translation by design (the
  * caller's own English stands).
  */
-export type Wording = (
-  trans: TranslationBundle,
-  params: TextParams
-) => string | null;
+export type Wording = (trans: Translate, params: TextParams) => string | null;
 
 /**
  * Key -> wording.
@@ -41,6 +43,9 @@ export interface ITextPattern {
   word: Wording;
 }
 
+// Never called with strings of its own: it re-words a table's sentences in
+// English, to tell whether the user's language has a translation.
+// eslint-disable-next-line jupyter/incorrect-translator-usage
 const ENGLISH = nullTranslator.load('jupyterlab_device_bench');
 
 /**
@@ -59,7 +64,7 @@ export function hasText(table: TextTable, key: string): boolean {
  * an old record that stored only English still render.
  */
 export function translateKnown(
-  trans: TranslationBundle,
+  trans: Translate,
   table: TextTable,
   key: string,
   options: {
@@ -88,7 +93,7 @@ export function translateKnown(
  * (see translateKnown).
  */
 export function wordKnown(
-  trans: TranslationBundle,
+  trans: Translate,
   table: TextTable,
   key: string,
   params: TextParams
@@ -97,7 +102,7 @@ export function wordKnown(
 }
 
 function translated(
-  trans: TranslationBundle,
+  trans: Translate,
   word: Wording,
   params: TextParams
 ): string | null {

@@ -13,7 +13,7 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CONTRACT } from '../common/_generated/contract';
-import type { TextParams, Wording } from '../common/texttable';
+import type { TextParams, Translate, Wording } from '../common/texttable';
 import { shown as v, translateKnown } from '../common/texttable';
 import type { IProbeFix, IProbeTextKey } from '../kernel/types';
 import { reasonText } from './reasontext';
@@ -23,7 +23,7 @@ import { reasonText } from './reasontext';
  */
 export type DoctorTextCode = keyof typeof CONTRACT.doctor_texts.codes;
 
-function driver(trans: TranslationBundle, a: TextParams): string {
+function driver(trans: Translate, a: TextParams): string {
   return a.driver_cuda
     ? trans.__('driver %1 (CUDA up to %2)', v(a.driver), a.driver_cuda)
     : a.driver
@@ -31,7 +31,7 @@ function driver(trans: TranslationBundle, a: TextParams): string {
       : trans.__('driver of unknown version');
 }
 
-function minimum(trans: TranslationBundle, a: TextParams): string {
+function minimum(trans: Translate, a: TextParams): string {
   return a.driver ?? trans.__('a newer version');
 }
 

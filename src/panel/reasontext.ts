@@ -13,7 +13,7 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CONTRACT } from '../common/_generated/contract';
-import type { TextParams, Wording } from '../common/texttable';
+import type { TextParams, Translate, Wording } from '../common/texttable';
 import { shown, wordKnown } from '../common/texttable';
 import type { IProbeBackend, IProbeTextKey } from '../kernel/types';
 
@@ -26,7 +26,7 @@ export type ReasonCode = keyof typeof CONTRACT.reason_texts.codes;
  * A parameter as shown: its value, or "unknown" (the kernel's English says
  * "unknown" for a null argument too).
  */
-function u(trans: TranslationBundle, value: string | null | undefined): string {
+function u(trans: Translate, value: string | null | undefined): string {
   return value ?? trans.__('unknown');
 }
 
@@ -34,7 +34,7 @@ function u(trans: TranslationBundle, value: string | null | undefined): string {
  * "driver 580.65 (CUDA up to 13.0)", "driver 580.65" or "driver of unknown
  * version" (doctor.py driver_phrase()).
  */
-export function driverPhrase(trans: TranslationBundle, a: TextParams): string {
+export function driverPhrase(trans: Translate, a: TextParams): string {
   return a.driver_cuda
     ? trans.__('driver %1 (CUDA up to %2)', shown(a.driver), a.driver_cuda)
     : a.driver

@@ -3,15 +3,15 @@
  * Chinese from the shipped catalog, the sender's English otherwise (unknown
  * key, null wording, no translation), and parameters as data.
  */
-import type { TranslationBundle } from '@jupyterlab/translation';
+
 import { chinese, english } from '../../__tests__/catalog';
-import type { TextTable } from '../texttable';
+import type { TextParams, TextTable, Translate } from '../texttable';
 import { translateKnown, wordKnown } from '../texttable';
 
 const TABLE: TextTable = {
-  'row-no-nvidia-gpu': (trans: TranslationBundle) =>
+  'row-no-nvidia-gpu': (trans: Translate) =>
     trans.__('no NVIDIA GPU was found'),
-  'row-driver': (trans: TranslationBundle, p) =>
+  'row-driver': (trans: Translate, p) =>
     trans.__(
       'torch %1 needs macOS %2 for MPS; this Mac runs macOS %3',
       p.a ?? '?',
@@ -19,8 +19,7 @@ const TABLE: TextTable = {
       p.c ?? '?'
     ),
   'no-words': () => null,
-  'not-in-catalog': (trans: TranslationBundle) =>
-    trans.__('A sentence no catalog has')
+  'not-in-catalog': (trans: Translate) => trans.__('A sentence no catalog has')
 };
 
 describe('translateKnown', () => {
@@ -65,7 +64,7 @@ describe('translateKnown', () => {
       {
         pattern: /^The kernel did not answer within (\d+) s\.$/,
         names: ['seconds'],
-        word: (trans: TranslationBundle, p: Record<string, unknown>) =>
+        word: (trans: Translate, p: TextParams) =>
           trans.__('The kernel did not answer within %1 s.', String(p.seconds))
       }
     ];
