@@ -187,3 +187,101 @@ def test_the_kernels_copy_carries_the_table() -> None:
     assert namespace["_reason_texts"]() == TABLE
     with pytest.raises(ValueError):
         namespace["_reason"]("row-mps-usable")  # its argument is missing
+
+
+ROW_MACHINES = [
+    # (id, torch, nvml, host facts, CUDA_VISIBLE_DEVICES, backend, expected row code)
+    ("rocm", {"cuda_build": None, "hip": "6.2"}, None, {}, None, "rocm", "row-rocm-no-gpu"),
+    ("no-driver", {"cuda_build": "12.6"}, None, {}, None, "cuda", "row-no-nvidia-driver"),
+    (
+        "hidden",
+        {"cuda_build": "12.6"},
+        ("12.6", 1),
+        {},
+        "-1",
+        "cuda",
+        "row-visible-devices-hide-all",
+    ),
+    ("old-driver", {"cuda_build": "12.6"}, ("11.8", 1), {}, None, "cuda", "row-driver-too-old"),
+    ("no-gpu", {"cuda_build": "12.6"}, ("12.6", 0), {}, None, "cuda", "row-driver-no-gpu"),
+    ("cpu-build", {"cuda_build": None}, ("12.6", 1), {}, None, "cuda", "row-cpu-only-build"),
+    (
+        "old-macos",
+        {"mps_built": True},
+        None,
+        {"os_name": "Darwin", "machine": "arm64", "macos_version": "12.1"},
+        None,
+        "mps",
+        # The doctor's macOS update words the row (advise()): torch 2.13 needs macOS 14.
+        "row-torch-needs-macos",
+    ),
+    (
+        "rosetta",
+        {"mps_built": True},
+        None,
+        {"os_name": "Darwin", "machine": "x86_64", "macos_version": "14.5", "rosetta": True},
+        None,
+        "mps",
+        "row-rosetta",
+    ),
+    (
+        "intel-mac",
+        {"mps_built": True},
+        None,
+        {"os_name": "Darwin", "machine": "x86_64", "macos_version": "14.5", "rosetta": False},
+        None,
+        "mps",
+        "row-intel-mac",
+    ),
+    (
+        "mps-off",
+        {"mps_built": True},
+        None,
+        {"os_name": "Darwin", "machine": "arm64", "macos_version": "15.1"},
+        None,
+        "mps",
+        "row-mps-unavailable",
+    ),
+    (
+        "mps-on",
+        {"mps_built": True, "mps_available": True},
+        None,
+        {"os_name": "Darwin", "machine": "arm64", "macos_version": "15.1"},
+        None,
+        "mps",
+        "row-mps-usable",
+    ),
+    (
+        "no-mps-build",
+        {},
+        None,
+        {"os_name": "Darwin", "machine": "arm64", "macos_version": "15.1"},
+        None,
+        "mps",
+        "row-no-mps-build",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("torch", "nvml", "host", "visible", "backend", "code"),
+    [case[1:] for case in ROW_MACHINES],
+    ids=[case[0] for case in ROW_MACHINES],
+)
+def test_each_backend_row_is_worded_by_its_code(
+    fake_machine, monkeypatch, torch, nvml, host, visible, backend, code
+) -> None:
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    gpus = ("NVIDIA GeForce RTX 3090",) * nvml[1] if nvml else ()
+    doc = fake_machine(
+        fake_torch_module(version="2.13.0", **torch),
+        fake_nvml(nvml[0], gpus, capabilities=("8.6",) * len(gpus)) if nvml else no_nvml(),
+        **host,
+    )
+    (row,) = [row for row in doc["backends"] if row["backend"] == backend]
+    assert row["i18n"]["code"] == code, row
+    assert row["reason"] == english(code, row["i18n"]["args"])
+    _check(doc, set())
