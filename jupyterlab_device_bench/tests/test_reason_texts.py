@@ -285,3 +285,16 @@ def test_each_backend_row_is_worded_by_its_code(
     assert row["i18n"]["code"] == code, row
     assert row["reason"] == english(code, row["i18n"]["args"])
     _check(doc, set())
+
+
+def test_a_torch_newer_than_known_on_apple_silicon_gets_its_fix(doctor_doc) -> None:
+    """This branch passed a plain string as the fix's title (the doctor then failed)."""
+    doc = doctor_doc(
+        os_name="Darwin", machine="arm64", macos="15.1", torch="2.99.0", mps_built=True
+    )
+    assert doc["errors"] == []
+    (item,) = [item for item in doc["diagnostics"] if item["code"] == "mps-unavailable"]
+    (fix,) = item["fixes"]
+    assert fix["i18n"]["title"]["code"] == "torch-newer-than-known"
+    assert [part["code"] for part in fix["i18n"]["reason"]] == ["torch-newer-mps-unknown"]
+    _check(doc, set())
