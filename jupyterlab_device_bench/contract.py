@@ -58,3 +58,17 @@ def truncate_units(text: str, limit: int) -> str:
 def compile_pattern(source: str) -> re.Pattern[str]:
     """A contract regular expression (written without \\w, \\s, \\d: the same in both)."""
     return re.compile(source)
+
+
+# The line of probe.py and doctor.py that the kernel's copy gets the reason table in.
+REASON_TEXTS_LINE = "REASON_TEXTS_JSON = None  # embedded: contract.json reason_texts"
+
+
+def kernel_source(source: str) -> str:
+    """probe.py's or doctor.py's text as a kernel gets it: contract.json ``reason_texts``
+    written into its ``REASON_TEXTS_JSON`` line as a string literal (the extension's build
+    does the same: scripts/embed-python.mjs)."""
+    if source.count(REASON_TEXTS_LINE) != 1:
+        raise ValueError("the source has no reason-table line")
+    table = json.dumps(CONTRACT["reason_texts"]["codes"], separators=(",", ":"))
+    return source.replace(REASON_TEXTS_LINE, "REASON_TEXTS_JSON = " + json.dumps(table))

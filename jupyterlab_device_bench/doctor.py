@@ -39,6 +39,46 @@ def say(code: str, text: str, **args: Any) -> Doc:
     }
 
 
+# contract.json's ``reason_texts`` (code -> args and English wording). The extension's build
+# writes the table into the line below for the kernel (scripts/embed-python.mjs, and
+# contract.kernel_source() for the package's own kernels); run from the package, the
+# table is read from contract.json beside this file.
+REASON_TEXTS_JSON = None  # embedded: contract.json reason_texts
+_REASON_TABLE: Doc = {}
+
+
+def reason_texts() -> Doc:
+    """The reason table: code -> {"args": [...], "en": template}."""
+    if not _REASON_TABLE:
+        if REASON_TEXTS_JSON is not None:
+            _REASON_TABLE.update(json.loads(REASON_TEXTS_JSON))
+        else:
+            here = os.path.dirname(os.path.abspath(__file__))
+            with open(os.path.join(here, "contract.json"), encoding="utf-8") as handle:
+                _REASON_TABLE.update(json.load(handle)["reason_texts"]["codes"])
+    return _REASON_TABLE
+
+
+def driver_phrase(driver: str | None, driver_cuda: str | None) -> str:
+    """'driver 580.65 (CUDA up to 13.0)', 'driver 580.65' or 'driver of unknown version'."""
+    if driver_cuda:
+        return f"driver {driver or '?'} (CUDA up to {driver_cuda})"
+    return f"driver {driver or 'of unknown version'}"
+
+
+def because(code: str, **args: Any) -> Doc:
+    """One sentence of a reason: ``code``, ``args`` (strings or null) and its English ``text``,
+    worded from contract.json ``reason_texts`` (the frontend words the code from the same
+    table's codes in the user's language: src/panel/reasontext.ts)."""
+    entry = reason_texts()[code]
+    values = {k: None if v is None else str(v) for k, v in args.items()}
+    if set(values) != set(entry["args"]):
+        raise ValueError(f"reason {code}: arguments {sorted(values)}, not {entry['args']}")
+    filled = {k: "unknown" if v is None else v for k, v in values.items()}
+    filled["driver_text"] = driver_phrase(values.get("driver"), values.get("driver_cuda"))
+    return {"code": code, "args": values, "text": entry["en"].format(**filled)}
+
+
 def _suffixed(title: Doc, suffix: str) -> Doc:
     """The same title for an alternative installer, e.g. "... (pip)"."""
     return dict(title, text=f"{title['text']} ({suffix})", suffix=suffix)
@@ -381,7 +421,7 @@ def install_fix(
     variant: Doc | None,
     *,
     title: Doc,
-    reason: str,
+    reason: list[Doc],
     expect: str | None,
     primary: bool = True,
     steps: list[Doc] | None = None,
@@ -416,8 +456,7 @@ def install_fix(
         fixes.append(
             _fix(
                 title,
-                reason + " pixi manages this environment: add the conda-forge build to "
-                "the project (run in a terminal, then restart the kernel).",
+                [*reason, because("pixi-manages")],
                 commands,
                 cell,
                 "pixi",
@@ -434,19 +473,11 @@ def install_fix(
     channel = facts["conda"]["pytorch_channel_last"]
     if tool == "conda":
         forge_commands, forge_cell = render(doc, action, "conda-forge")
-        pip_why = (
-            f" pip inside this conda environment, from PyTorch's own index (the conda 'pytorch' "
-            f"channel stopped at {channel}, so conda install -c pytorch no longer gets it)."
-        )
-        forge_why = (
-            " conda-forge build (its CUDA builds are chosen by cuda-version; conda-forge can "
-            "lag PyTorch's releases)."
-        )
         if conda_torch:
             fixes.append(
                 _fix(
                     title,
-                    reason + " torch came from conda here, so stay with conda:" + forge_why,
+                    [*reason, because("conda-stay-forge")],
                     forge_commands,
                     forge_cell,
                     "conda-forge",
@@ -459,7 +490,7 @@ def install_fix(
             fixes.append(
                 _fix(
                     _suffixed(title, "pip"),
-                    "Or with" + pip_why,
+                    [because("conda-or-pip", channel=channel)],
                     pip_commands,
                     pip_cell,
                     "pip",
@@ -473,7 +504,7 @@ def install_fix(
             fixes.append(
                 _fix(
                     title,
-                    reason + " With" + pip_why,
+                    [*reason, because("conda-with-pip", channel=channel)],
                     pip_commands,
                     pip_cell,
                     "pip",
@@ -486,7 +517,7 @@ def install_fix(
             fixes.append(
                 _fix(
                     _suffixed(title, "conda-forge"),
-                    "Or the" + forge_why,
+                    [because("conda-or-forge")],
                     forge_commands,
                     forge_cell,
                     "conda-forge",
@@ -505,7 +536,7 @@ def install_fix(
 
 def _fix(
     title: Doc,
-    reason: str,
+    reason: list[Doc],
     commands: list[Doc],
     cell: str | None,
     installer: str | None,
@@ -514,19 +545,21 @@ def _fix(
     primary: bool,
     steps: list[Doc] | None = None,
 ) -> Doc:
-    """One fix: ``title`` and ``steps`` in English, and the same as codes under ``i18n``."""
+    """One fix: ``title``, ``reason`` and ``steps`` in English, and the same as codes under
+    ``i18n`` (the reason as its sentences, joined by a space in English)."""
     steps = list(steps or [])
     key = {"code": title["code"], "args": title["args"]}
     if title.get("suffix"):
         key["suffix"] = title["suffix"]
     return {
         "title": title["text"],
-        "reason": reason,
+        "reason": " ".join(part["text"] for part in reason),
         "primary": primary,
         "steps": [step["text"] for step in steps],
         "i18n": {
             "title": key,
             "steps": [{"code": step["code"], "args": step["args"]} for step in steps],
+            "reason": [{"code": part["code"], "args": part["args"]} for part in reason],
         },
         "commands": commands,
         "cell": cell,
@@ -536,7 +569,7 @@ def _fix(
     }
 
 
-def manual_fix(title: Doc, reason: str, steps: list[Doc], expect: str | None = None) -> Doc:
+def manual_fix(title: Doc, reason: list[Doc], steps: list[Doc], expect: str | None = None) -> Doc:
     return _fix(title, reason, [], None, None, None, expect, True, steps)
 
 
@@ -594,19 +627,15 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     caps = _gpu_capabilities(doc)
     names = _gpu_names(doc)
     cuda = doc["cuda"]
-    driver_text = (
-        f"driver {cuda['driver_version'] or '?'} (CUDA up to {cuda['driver_cuda_version']})"
-        if cuda["driver_cuda_version"]
-        else f"driver {cuda['driver_version'] or 'of unknown version'}"
-    )
+    driver_text = driver_phrase(cuda["driver_version"], cuda["driver_cuda_version"])
+    as_of = facts["as_of"]
     os_name = doc["python"].get("os")
     expect = "cuda:0"
     if platform not in ("linux-x86_64", "windows-x86_64"):
         return [
             manual_fix(
                 say("pick-cuda-build", "Pick the CUDA build on pytorch.org"),
-                f"This product's facts cover CUDA wheels for Linux x86-64 and Windows, not "
-                f"{platform or 'this platform'} (data as of {facts['as_of']}).",
+                [because("facts-cover-cuda-platforms", platform=platform or "?", as_of=as_of)],
                 [
                     say(
                         "choose-build",
@@ -629,8 +658,7 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                     f"torch {installed} is newer than this product knows",
                     torch=installed,
                 ),
-                f"torch {installed} is newer than this product knows (data as of "
-                f"{facts['as_of']}), so its CUDA variants are not known here.",
+                [because("torch-newer-cuda-unknown", torch=installed, as_of=as_of)],
                 [
                     say(
                         "choose-its-build",
@@ -651,8 +679,7 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                     f"torch {installed} is not in this product's table",
                     torch=installed,
                 ),
-                f"torch {installed} is older than the releases this product knows (data as of "
-                f"{facts['as_of']}).",
+                [because("torch-older-than-known", torch=installed, as_of=as_of)],
                 [
                     say(
                         "choose-its-build-or-newer",
@@ -672,8 +699,7 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                     f"No known torch release supports Python {python}",
                     python=python,
                 ),
-                f"None of the torch releases this product knows (data as of {facts['as_of']}) "
-                f"has wheels for Python {python}.",
+                [because("no-wheels-for-python", python=python, as_of=as_of)],
                 [
                     say(
                         "use-supported-python",
@@ -711,9 +737,7 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         return fixes + [
             manual_fix(
                 say("no-cuda-build-for-gpu", "No PyTorch CUDA build supports this GPU"),
-                f"{names}: none of the CUDA builds of the torch releases this product knows has "
-                f"code for compute capability {known} (data as of {facts['as_of']}), so even a "
-                "correct install cannot use this GPU; the kernel will use the CPU.",
+                [because("no-code-for-capability", gpus=names, capability=known, as_of=as_of)],
                 [
                     say(
                         "older-releases-may-support",
@@ -725,28 +749,34 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
             )
         ]
     release = target["torch"]
-    why_release = (
-        f" torch {installed} has no CUDA build for this GPU; this is the newest release that has."
-        if moved
-        else ""
-    )
+    why_release = [because("release-moved", torch=installed)] if moved else []
     if fixes:  # newer/older than known: the known-release plan is the alternative
-        why_release = f" This is the newest release this product knows with a build for {names}."
+        why_release = [because("newest-known-with-build", gpus=names)]
+    driver_args = _driver_args(cuda)
     good = fitting(target)
     if good:
         variant = good[0]
-        reason = (
-            f"{variant['name']} is torch {release}'s newest CUDA build with code for {names} "
-            f"that runs on the {driver_text}.{why_release}"
-        )
+        reason = [
+            because(
+                "newest-build-for-gpu",
+                variant=variant["name"],
+                torch=release,
+                gpus=names,
+                **driver_args,
+            ),
+            *why_release,
+        ]
         if caps and not all(caps):
-            reason += " (The GPU's compute capability could not be read; check it is 5.0 or newer.)"
+            reason.append(because("capability-unread"))
         if version_tuple(cuda["driver_cuda_version"] or "") and (
             version_tuple(variant["cuda"]) > version_tuple(cuda["driver_cuda_version"])
         ):
-            reason += (
-                f" CUDA {variant['cuda']} runs on a CUDA {cuda['driver_cuda_version']} driver "
-                "through CUDA minor-version compatibility."
+            reason.append(
+                because(
+                    "minor-version-compatible",
+                    cuda=variant["cuda"],
+                    driver_cuda=cuda["driver_cuda_version"],
+                )
             )
         return fixes + install_fix(
             doc,
@@ -778,11 +808,18 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
             cuda=variant["cuda"],
         )
     ]
-    reason = (
-        f"torch {release}'s CUDA builds are {', '.join(dropped)}; only {variant['name']} has code "
-        f"for {names}, and it needs a driver for CUDA {variant['cuda']}, newer than the "
-        f"{driver_text}.{why_release}"
-    )
+    reason = [
+        because(
+            "only-build-needs-driver",
+            torch=release,
+            variants=", ".join(dropped),
+            variant=variant["name"],
+            gpus=names,
+            cuda=variant["cuda"],
+            **driver_args,
+        ),
+        *why_release,
+    ]
     fixes += install_fix(
         doc,
         facts,
@@ -818,15 +855,22 @@ def plan_cuda(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                 cuda=alt["cuda"],
                 variant=alt["name"],
             ),
-            reason=f"torch {older['torch']} is the newest release with a build ({alt['name']}) "
-            f"that has code for {names} and runs on the {driver_text}.",
+            reason=[
+                because(
+                    "keep-driver-release",
+                    torch=older["torch"],
+                    variant=alt["name"],
+                    gpus=names,
+                    **driver_args,
+                )
+            ],
             expect=expect,
             primary=False,
         )
     return fixes
 
 
-def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]:
+def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: list[Doc]) -> list[Doc]:
     """Install the CPU build (no GPU to use)."""
     platform = platform_key(doc["python"])
     if platform == "macos-x86_64":
@@ -838,7 +882,7 @@ def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]
         return [
             manual_fix(
                 say("no-release-for-this-python", "No known torch release supports this Python"),
-                f"data as of {facts['as_of']}",
+                [because("data-as-of", as_of=facts["as_of"])],
                 [say("see-selector", SELECTOR, url=SELECTOR)],
             )
         ]
@@ -863,7 +907,7 @@ def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]
             f"Install torch {row['torch']} (CPU build)",
             torch=row["torch"],
         ),
-        reason=why + " The CPU build is a much smaller download.",
+        reason=[*why, because("cpu-build-smaller")],
         expect="cpu",
     )
 
@@ -871,10 +915,7 @@ def plan_cpu(doc: Doc, facts: Doc, installed: str | None, why: str) -> list[Doc]
 def plan_intel_mac(doc: Doc, facts: Doc) -> list[Doc]:
     intel = facts["intel_mac"]
     last = intel["last_torch"]
-    why = (
-        f"This is an Intel Mac: the last torch with macOS x86-64 wheels is {last}, and current "
-        "torch has no MPS on Intel Macs, so the kernel uses the CPU."
-    )
+    why = [because("intel-mac-last-torch", torch=last)]
     python = _python_release(doc)
     if python is not None and python not in intel["python"]:
         return [
@@ -884,7 +925,10 @@ def plan_intel_mac(doc: Doc, facts: Doc) -> list[Doc]:
                     f"No torch wheel for Python {python} on an Intel Mac",
                     python=python,
                 ),
-                why + f" torch {last} has wheels for Python {', '.join(intel['python'])} only.",
+                [
+                    *why,
+                    because("intel-mac-pythons", torch=last, pythons=", ".join(intel["python"])),
+                ],
                 [
                     say(
                         "use-older-python-intel-mac",
@@ -927,8 +971,7 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         return [
             manual_fix(
                 say("use-native-arm64-python", "Use a native arm64 Python"),
-                "This Python is an Intel (x86_64) build running under Rosetta 2: it cannot use MPS "
-                "and runs slowly.",
+                [because("python-under-rosetta")],
                 [
                     say(
                         "install-arm64-python",
@@ -947,11 +990,19 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
     if installed and is_newer_than_known(facts, installed):
         return [
             manual_fix(
-                f"torch {installed} is newer than this product knows",
-                f"torch {installed} is newer than this product knows (data as of {facts['as_of']});"
-                " "
-                f"its macOS requirement for MPS is not known here (torch 2.9 to "
-                f"{newest_known(facts)} need macOS 14).",
+                say(
+                    "torch-newer-than-known",
+                    f"torch {installed} is newer than this product knows",
+                    torch=installed,
+                ),
+                [
+                    because(
+                        "torch-newer-mps-unknown",
+                        torch=installed,
+                        as_of=facts["as_of"],
+                        newest=newest_known(facts),
+                    )
+                ],
                 [
                     say(
                         "update-macos-newest",
@@ -968,7 +1019,7 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         return [
             manual_fix(
                 say("no-release-for-this-python", "No known torch release supports this Python"),
-                f"data as of {facts['as_of']}",
+                [because("data-as-of", as_of=facts["as_of"])],
                 [say("see-selector", SELECTOR, url=SELECTOR)],
                 "mps",
             )
@@ -979,8 +1030,7 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
         fixes.append(
             manual_fix(
                 say("update-macos", f"Update macOS to {needed} or newer", macos=needed),
-                f"torch {target['torch']} needs macOS {needed} for MPS; this Mac runs macOS "
-                f"{macos or 'unknown'}.",
+                [because("torch-needs-macos", torch=target["torch"], needed=needed, macos=macos)],
                 [
                     say(
                         "update-macos-restart",
@@ -1003,7 +1053,7 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                     f"then install torch {target['torch']}",
                     torch=target["torch"],
                 ),
-                reason="After the macOS update.",
+                reason=[because("after-macos-update")],
                 expect="mps",
                 primary=False,
             )
@@ -1027,9 +1077,14 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
                     macos=macos,
                     torch=older["torch"],
                 ),
-                reason=f"torch {older['torch']} is the last release whose MPS runs on macOS "
-                f"{macos} (it needs {mps_macos_needed(facts, older['torch'])}); you stay on an "
-                "older torch.",
+                reason=[
+                    because(
+                        "keep-macos-release",
+                        torch=older["torch"],
+                        macos=macos,
+                        needed=mps_macos_needed(facts, older["torch"]),
+                    )
+                ],
                 expect="mps",
                 primary=False,
             )
@@ -1041,14 +1096,13 @@ def plan_mps(doc: Doc, facts: Doc, installed: str | None) -> list[Doc]:
             target,
             None,
             title=say("install-torch", f"Install torch {target['torch']}", torch=target["torch"]),
-            reason="PyPI's macOS arm64 wheel includes MPS.",
+            reason=[because("pypi-arm64-has-mps")],
             expect="mps",
         )
     return [
         manual_fix(
             say("update-torch-and-macos", "Update torch and macOS"),
-            f"macOS {macos} meets torch {target['torch']}'s requirement ({needed}), yet MPS is not "
-            "available.",
+            [because("macos-meets-no-mps", macos=macos, torch=target["torch"], needed=needed)],
             [
                 say(
                     "update-macos-and-torch",
@@ -1066,7 +1120,7 @@ def _torch_missing(doc: Doc, facts: Doc) -> list[Doc]:
         return plan_mps(doc, facts, None)
     if doc["cuda"]["nvidia_gpu_detected"]:
         return plan_cuda(doc, facts, None)
-    return plan_cpu(doc, facts, None, "No NVIDIA GPU was found, so the CPU build is the one.")
+    return plan_cpu(doc, facts, None, [because("no-nvidia-gpu-cpu-build")])
 
 
 def _reinstall(doc: Doc, facts: Doc) -> list[Doc]:
@@ -1092,8 +1146,7 @@ def _reinstall(doc: Doc, facts: Doc) -> list[Doc]:
             f"Reinstall torch {release['torch'] or ''}".strip(),
             torch=release["torch"],
         ),
-        reason="A broken install or an incompatible dependency (such as numpy) is the usual "
-        "cause; reinstalling the same build replaces its files and dependencies.",
+        reason=[because("reinstall-same-build")],
         expect=None,
         force=True,
     )
@@ -1119,8 +1172,7 @@ def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
                 torch=release["torch"],
                 torchvision=release["torchvision"],
             ),
-            reason="One torchvision release matches each torch release; the pair comes from the "
-            "same index as the installed torch build.",
+            reason=[because("torchvision-pair")],
             expect=None,
         )
         found.append(
@@ -1147,7 +1199,7 @@ def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
                     torchaudio=release["torchaudio"],
                     torch=release["torch"],
                 ),
-                reason="torchaudio must match the torch release.",
+                reason=[because("torchaudio-must-match")],
                 expect=None,
             )
             text = (
@@ -1158,8 +1210,7 @@ def _companion_diagnostics(doc: Doc, facts: Doc) -> list[Doc]:
             fixes = [
                 manual_fix(
                     say("uninstall-torchaudio", "Uninstall torchaudio, or use torch 2.11 with it"),
-                    f"torchaudio's last release is 2.11; no torchaudio is built for torch "
-                    f"{release['torch']}.",
+                    [because("torchaudio-last-2-11", torch=release["torch"])],
                     [
                         say(
                             "uninstall-torchaudio-or-2-11",
@@ -1189,6 +1240,7 @@ def _diag(code: str, severity: str, message: str, fixes: list[Doc]) -> Doc:
         "message": message,
         "fix": summary(fixes),
         "fixes": fixes,
+        "row": None,
     }
 
 
@@ -1222,7 +1274,7 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
             return [
                 manual_fix(
                     say("check-rocm-driver", "Check the ROCm driver"),
-                    "The ROCm build needs the amdgpu driver and access to /dev/kfd.",
+                    [because("rocm-needs-driver")],
                     [
                         say(
                             "install-rocm-driver",
@@ -1240,7 +1292,8 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
         return [
             manual_fix(
                 say("see-cause-above", "See the cause above"),
-                diagnostic["message"],
+                # The probe's own diagnosis and advice, in English (translated above by code).
+                [because("probe-cause", text=diagnostic["message"])],
                 # The probe's own advice, in English (its code: the diagnosis above).
                 [say("probe-advice", diagnostic["fix"])] if diagnostic["fix"] else [],
                 "cuda:0",
@@ -1252,9 +1305,7 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
         return [
             manual_fix(
                 say("optionally-update-driver", "Optionally update the NVIDIA driver"),
-                f"CUDA {build} runs on this driver through minor-version compatibility "
-                f"(minimum {minimum or 'unknown'}); a driver for CUDA {build} or newer avoids PTX "
-                "JIT failures.",
+                [because("driver-minor-compatible", cuda=build, minimum=minimum)],
                 [
                     say(
                         "update-driver-for-cuda",
@@ -1270,8 +1321,7 @@ def fixes_for(diagnostic: Doc, doc: Doc, facts: Doc) -> list[Doc]:
         return [
             manual_fix(
                 say("cpu-on-intel-mac", "The CPU is the device on an Intel Mac"),
-                f"The last torch with macOS x86-64 wheels is {facts['intel_mac']['last_torch']}; "
-                "current torch has no MPS on Intel Macs.",
+                [because("intel-mac-no-mps", torch=facts["intel_mac"]["last_torch"])],
                 [],
             )
         ]
@@ -1296,6 +1346,9 @@ def advise(doc: Doc, facts: Doc) -> Doc:
                 + " (torch 2.9 and later leave MPS off on macOS 13 although its error text says"
                 " 13.0+)."
             )
+            first = fixes[0]["i18n"]["reason"][0]
+            if first["code"] == "torch-needs-macos":
+                updated["row"] = because("row-torch-needs-macos", **first["args"])
         if fixes and item["code"] not in ("cuda-unavailable",):
             updated["fix"] = summary(fixes) or item["fix"]
         diagnostics.append(updated)

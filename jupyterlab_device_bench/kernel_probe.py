@@ -82,7 +82,8 @@ def probe_kernel(kernel_name: str, cwd: Path) -> tuple[dict[str, Any] | None, st
     The kernel is shut down afterwards; a KeyboardInterrupt is passed on.
     """
     source = importlib.resources.files("jupyterlab_device_bench").joinpath("probe.py")
-    cell = nbformat.v4.new_code_cell(f"print({probe_expression(source.read_text('utf-8'))})")
+    text = contract.kernel_source(source.read_text("utf-8"))
+    cell = nbformat.v4.new_code_cell(f"print({probe_expression(text)})")
     nb = nbformat.v4.new_notebook(cells=[cell])
     state: dict[str, Any] = {"cell": None}
     try:

@@ -41,6 +41,13 @@ _HIDING_VISIBLE_DEVICES = ("", "-1", "nodevfiles")
 _IGPU_CAPABILITIES = (53, 62, 72, 87, 101)
 _MIN_MPS_MACOS = (12, 3)
 _PYTORCH_SELECTOR = "https://pytorch.org/get-started/locally/"
+
+# contract.json's ``reason_texts`` (code -> args and English wording) for the backend rows.
+# The extension's build writes the table into the line below for the kernel
+# (scripts/embed-python.mjs, and contract.kernel_source() for the package's own kernels);
+# run from the package, the table is read from contract.json beside this file.
+REASON_TEXTS_JSON = None  # embedded: contract.json reason_texts
+_REASON_TABLE: Doc = {}
 _MAX_CAPTURED_CHARS = 2000
 
 
@@ -730,9 +737,19 @@ def _recommended(devices: list[Doc]) -> str | None:
 # --------------------------------------------------------------------------- diagnostics
 
 
-def _diagnostic(code: str, severity: str, message: str, fix: str | None) -> Doc:
-    # ``fixes`` (structured commands) are filled by the install doctor (doctor.py).
-    return {"code": code, "severity": severity, "message": message, "fix": fix, "fixes": []}
+def _diagnostic(
+    code: str, severity: str, message: str, fix: str | None, row: Doc | None = None
+) -> Doc:
+    # ``fixes`` (structured commands) are filled by the install doctor (doctor.py); ``row``:
+    # the backend row's reason for this finding ({code, args, text}), or None.
+    return {
+        "code": code,
+        "severity": severity,
+        "message": message,
+        "fix": fix,
+        "fixes": [],
+        "row": row,
+    }
 
 
 def _pip(doc: Doc, args: str) -> str:
@@ -814,14 +831,16 @@ def _cuda_unavailable_diagnostic(doc: Doc) -> Doc:
     if torch_doc["hip"]:
         message = f"This torch is a ROCm (HIP {torch_doc['hip']}) build, but no AMD GPU is usable."
         fix = "Check that the ROCm driver is installed and that your user can access /dev/kfd."
-        return _diagnostic("cuda-unavailable", "error", message, fix)
+        row = _reason("row-rocm-no-gpu", hip=torch_doc["hip"])
+        return _diagnostic("cuda-unavailable", "error", message, fix, row)
     if not cuda["nvidia_gpu_detected"] and cuda["nvml_gpu_count"] is None:
         message = f"{head}: no NVIDIA driver was found (the NVML library could not be loaded)."
         fix = (
             f"If this machine has an NVIDIA GPU, install the NVIDIA driver ({restart}). "
             "Otherwise this is expected and the kernel will use the CPU."
         )
-        return _diagnostic("cuda-unavailable", "info", message, fix)
+        row = _reason("row-no-nvidia-driver")
+        return _diagnostic("cuda-unavailable", "info", message, fix, row)
     if _visible_devices_hide_all(env, cuda["nvml_gpu_count"]):
         message = (
             f'{head}: CUDA_VISIBLE_DEVICES is set to "{env}", which hides every GPU from this '
@@ -831,7 +850,8 @@ def _cuda_unavailable_diagnostic(doc: Doc) -> Doc:
             "Unset CUDA_VISIBLE_DEVICES (or set it to the GPUs you want, e.g. 0) in the "
             f"environment that starts Jupyter, {restart}."
         )
-        return _diagnostic("cuda-unavailable", "error", message, fix)
+        row = _reason("row-visible-devices-hide-all", env=env)
+        return _diagnostic("cuda-unavailable", "error", message, fix, row)
     driver_v, build_v = _version_tuple(driver), _version_tuple(build)
     # Within one major version an older driver still runs the build (CUDA minor-version
     # compatibility), so only an older major version explains a missing CUDA by itself.
@@ -846,11 +866,13 @@ def _cuda_unavailable_diagnostic(doc: Doc) -> Doc:
             f"Update the NVIDIA driver to one that supports CUDA {build} or newer, or install a "
             f"torch build for CUDA {driver} or older: {_cuda_index_hint(doc)}."
         )
-        return _diagnostic("cuda-unavailable", "error", message, fix)
+        row = _reason("row-driver-too-old")
+        return _diagnostic("cuda-unavailable", "error", message, fix, row)
     if cuda["nvml_gpu_count"] == 0:
         message = f"{head}: the NVIDIA driver is loaded but reports no GPU."
         fix = f"Check that the GPU is attached to this machine or container, {restart}."
-        return _diagnostic("cuda-unavailable", "error", message, fix)
+        row = _reason("row-driver-no-gpu")
+        return _diagnostic("cuda-unavailable", "error", message, fix, row)
     message = f"{head} although an NVIDIA GPU was detected."
     if driver_v is not None and build_v is not None and driver_v < build_v:
         message += (
@@ -864,7 +886,8 @@ def _cuda_unavailable_diagnostic(doc: Doc) -> Doc:
         "Check the driver with nvidia-smi, make sure the GPU is passed through to this machine "
         f"or container, {restart}."
     )
-    return _diagnostic("cuda-unavailable", "error", message, fix)
+    row = _reason("row-cuda-false-gpu-detected", cuda=build)
+    return _diagnostic("cuda-unavailable", "error", message, fix, row)
 
 
 def _cuda_diagnostics(doc: Doc) -> list[Doc]:
@@ -936,6 +959,7 @@ def _mps_diagnostics(doc: Doc) -> list[Doc]:
     if macos_v is not None and macos_v < _MIN_MPS_MACOS:
         message = f"{head}: macOS {macos} is too old; MPS needs macOS 12.3 or later."
         fix = "Update macOS to 12.3 or later, then restart the kernel."
+        row = _reason("row-macos-too-old", macos=macos)
     elif python["rosetta"]:
         message = (
             f"{head}: this Python is an Intel (x86_64) build running under Rosetta 2 on Apple "
@@ -945,6 +969,7 @@ def _mps_diagnostics(doc: Doc) -> list[Doc]:
             "Install a native arm64 Python (e.g. Miniforge for arm64) with torch, and run the "
             "kernel from it."
         )
+        row = _reason("row-rosetta")
     elif python["machine"] != "arm64":
         message = (
             f"{head}: this Mac has an Intel ({python['machine']}) processor, not Apple silicon; "
@@ -954,10 +979,12 @@ def _mps_diagnostics(doc: Doc) -> list[Doc]:
             "MPS runs on Apple silicon (M1 or later); the last torch for Intel Macs is 2.2.2, "
             "so the kernel will use the CPU."
         )
+        row = _reason("row-intel-mac", machine=python["machine"])
     else:
         message = f"{head} on this Apple silicon Mac (macOS {macos or 'unknown'})."
         fix = "Update torch and macOS to their latest versions, then restart the kernel."
-    return [_diagnostic("mps-unavailable", "warning", message, fix)]
+        row = _reason("row-mps-unavailable", macos=macos)
+    return [_diagnostic("mps-unavailable", "warning", message, fix, row)]
 
 
 def _diagnose(doc: Doc) -> list[Doc]:
@@ -982,35 +1009,67 @@ def _diagnose(doc: Doc) -> list[Doc]:
 # --------------------------------------------------------------------------- backends
 
 
+def _reason_texts() -> Doc:
+    """The reason table: code -> {"args": [...], "en": template}."""
+    if not _REASON_TABLE:
+        if REASON_TEXTS_JSON is not None:
+            _REASON_TABLE.update(json.loads(REASON_TEXTS_JSON))
+        else:
+            here = os.path.dirname(os.path.abspath(globals()["__file__"]))
+            with open(os.path.join(here, "contract.json"), encoding="utf-8") as handle:
+                _REASON_TABLE.update(json.load(handle)["reason_texts"]["codes"])
+    return _REASON_TABLE
+
+
+def _reason(code: str, **args: Any) -> Doc:
+    """A backend row's reason: ``code``, ``args`` (strings or null) and its English ``text``
+    from contract.json ``reason_texts`` (the frontend words the code: src/panel/reasontext.ts).
+    """
+    entry = _reason_texts()[code]
+    values = {k: None if v is None else str(v) for k, v in args.items()}
+    if set(values) != set(entry["args"]):
+        raise ValueError(f"reason {code}: arguments {sorted(values)}, not {entry['args']}")
+    filled = {k: "unknown" if v is None else v for k, v in values.items()}
+    return {"code": code, "args": values, "text": entry["en"].format(**filled)}
+
+
 _SHORT_REASONS = {
-    "cpu-only-build": "this torch is a CPU-only build",
-    "arch-unsupported": "this torch build has no code for the GPU's compute capability",
-    "cuda-unavailable": "torch.cuda.is_available() is False",
-    "torch-missing": "torch is not installed in this kernel",
-    "torch-import-failed": "torch is installed but does not import",
+    "cpu-only-build": "row-cpu-only-build",
+    "arch-unsupported": "row-arch-unsupported",
+    "cuda-unavailable": "row-cuda-unavailable",
+    "torch-missing": "row-torch-missing",
+    "torch-import-failed": "row-torch-import-failed",
 }
 
 
-def _backend(backend: str, usable: bool, device: str | None, reason: str) -> Doc:
-    return {"backend": backend, "usable": usable, "device": device, "reason": reason}
+def _backend(backend: str, usable: bool, device: str | None, reason: Doc) -> Doc:
+    return {
+        "backend": backend,
+        "usable": usable,
+        "device": device,
+        "reason": reason["text"],
+        "i18n": {"code": reason["code"], "args": reason["args"]},
+    }
 
 
-def _first_sentence(text: str) -> str:
-    head = text.split(": ", 1)[1] if ": " in text[:90] else text
-    return head.split(". ")[0].rstrip(".")
+def _finding(item: Doc) -> Doc:
+    """A diagnosis's row reason; one without (an older doctor) stands for its code."""
+    return item.get("row") or _reason(_SHORT_REASONS.get(item["code"], "row-cuda-unavailable"))
 
 
 def _cuda_backend(doc: Doc, codes: dict[str, Doc], name: str) -> Doc:
     usable = [dev for dev in doc["devices"] if dev["kind"] == "cuda" and dev["available"]]
     if usable:
         dev = usable[0]
-        return _backend(name, True, dev["id"], f"{dev['id']}: {dev['name']}")
+        return _backend(
+            name, True, dev["id"], _reason("row-device", device=dev["id"], name=dev["name"])
+        )
     for code in ("torch-missing", "torch-import-failed", "cpu-only-build", "arch-unsupported"):
         if code in codes:
-            return _backend(name, False, None, _SHORT_REASONS[code])
+            return _backend(name, False, None, _reason(_SHORT_REASONS[code]))
     if "cuda-unavailable" in codes:
-        return _backend(name, False, None, _first_sentence(codes["cuda-unavailable"]["message"]))
-    return _backend(name, False, None, "no NVIDIA GPU was found")
+        return _backend(name, False, None, _finding(codes["cuda-unavailable"]))
+    return _backend(name, False, None, _reason("row-no-nvidia-gpu"))
 
 
 def _backends(doc: Doc) -> list[Doc]:
@@ -1021,23 +1080,24 @@ def _backends(doc: Doc) -> list[Doc]:
     mps = next((dev for dev in doc["devices"] if dev["kind"] == "mps"), None)
     if mps is not None or doc["python"]["os"] == "Darwin":
         if mps is not None and mps["available"]:
-            rows.append(_backend("mps", True, "mps", mps["detail"]))
+            macos = doc["mps"]["macos_version"] or "?"
+            rows.append(_backend("mps", True, "mps", _reason("row-mps-usable", macos=macos)))
         elif "mps-unavailable" in codes:
-            rows.append(
-                _backend("mps", False, None, _first_sentence(codes["mps-unavailable"]["message"]))
-            )
+            rows.append(_backend("mps", False, None, _finding(codes["mps-unavailable"])))
         elif not installed:
-            rows.append(_backend("mps", False, None, _SHORT_REASONS["torch-missing"]))
+            rows.append(_backend("mps", False, None, _reason("row-torch-missing")))
         else:
-            rows.append(_backend("mps", False, None, "this torch build has no MPS support"))
+            rows.append(_backend("mps", False, None, _reason("row-no-mps-build")))
     xpu = [dev for dev in doc["devices"] if dev["kind"] == "xpu"]
     if xpu:
-        rows.append(_backend("xpu", True, xpu[0]["id"], f"{xpu[0]['id']}: {xpu[0]['name']}"))
+        row = _reason("row-device", device=xpu[0]["id"], name=xpu[0]["name"])
+        rows.append(_backend("xpu", True, xpu[0]["id"], row))
     if installed:
-        rows.append(_backend("cpu", True, "cpu", doc["cpu"]["model"] or "CPU"))
+        model = doc["cpu"]["model"] or "CPU"
+        rows.append(_backend("cpu", True, "cpu", _reason("row-cpu", model=model)))
     else:
         code = "torch-import-failed" if "torch-import-failed" in codes else "torch-missing"
-        rows.append(_backend("cpu", False, None, _SHORT_REASONS[code]))
+        rows.append(_backend("cpu", False, None, _reason(_SHORT_REASONS[code])))
     return rows
 
 
@@ -1062,6 +1122,8 @@ def _load_doctor(
                     facts_json = handle.read()
         namespace: Doc = {"__name__": "__device_bench_doctor__"}
         exec(compile(source, "device_bench_doctor", "exec"), namespace)
+        if namespace.get("REASON_TEXTS_JSON") is None:  # a doctor without the table: ours
+            namespace["_REASON_TABLE"].update(_reason_texts())
         return namespace["advise"], json.loads(facts_json or "null")
     except Exception as exc:
         _note_error(errors, "doctor", exc)

@@ -36,6 +36,34 @@ const TARGETS = {
   }
 };
 
+/**
+ * probe.py and doctor.py get contract.json's reason table (`reason_texts`:
+ * code -> args and English wording) written into this line, as a string
+ * literal (JSON string syntax is Python's); contract.py kernel_source() does
+ * the same for the package's own kernels.
+ */
+const REASON_TEXTS_LINE =
+  'REASON_TEXTS_JSON = None  # embedded: contract.json reason_texts';
+const WITH_REASON_TEXTS = new Set([
+  'jupyterlab_device_bench/probe.py',
+  'jupyterlab_device_bench/doctor.py'
+]);
+
+function withReasonTexts(file, text) {
+  if (!WITH_REASON_TEXTS.has(file)) {
+    return text;
+  }
+  const contract = JSON.parse(
+    readFileSync(join(root, 'jupyterlab_device_bench/contract.json'), 'utf8')
+  );
+  const parts = text.split(REASON_TEXTS_LINE);
+  if (parts.length !== 2) {
+    throw new Error(`${file}: no single reason-table line`);
+  }
+  const table = JSON.stringify(contract.reason_texts.codes);
+  return parts.join(`REASON_TEXTS_JSON = ${JSON.stringify(table)}`);
+}
+
 function generate() {
   for (const [target, sources] of Object.entries(TARGETS)) {
     const lines = [
@@ -44,7 +72,10 @@ function generate() {
       ''
     ];
     for (const [name, file] of Object.entries(sources)) {
-      const text = readFileSync(join(root, file), 'utf8');
+      const text = withReasonTexts(
+        file,
+        readFileSync(join(root, file), 'utf8')
+      );
       lines.push(`/** The text of \`${file}\`. */`);
       lines.push(`export const ${name} = ${JSON.stringify(text)};`, '');
     }
@@ -53,8 +84,11 @@ function generate() {
 }
 
 generateAndWatch(
-  Object.values(TARGETS).flatMap(sources =>
-    Object.values(sources).map(file => join(root, file))
-  ),
+  [
+    ...Object.values(TARGETS).flatMap(sources =>
+      Object.values(sources).map(file => join(root, file))
+    ),
+    join(root, 'jupyterlab_device_bench/contract.json')
+  ],
   generate
 );

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import pytest
 
+from jupyterlab_device_bench.contract import kernel_source
+
 PROBE_PATH = Path(__file__).resolve().parents[1] / "probe.py"
 DOCTOR_PATH = Path(__file__).resolve().parents[1] / "doctor.py"
 FACTS_PATH = Path(__file__).resolve().parents[1] / "install_facts.json"
@@ -31,10 +33,11 @@ def mnist_data() -> Path:
 
 
 def probe_expression(source: str) -> str:
-    """The user_expressions entry exactly as the extension builds it, SRC = repr(source)."""
+    """The user_expressions entry exactly as the extension builds it, SRC = repr(source) with
+    the reason table written in (as the extension's build does)."""
     return (
         "(lambda g: (__import__('builtins').exec("
-        + repr(source)
+        + repr(kernel_source(source))
         + ", g), g['device_bench_probe_b64']())[1])({'__name__': '__device_bench_probe__'})"
     )
 
@@ -44,9 +47,9 @@ def doctor_probe_expression(source: str, doctor_source: str, facts_json: str) ->
     (repr() here, JSON.stringify() in src/kernel/service.ts; both are Python string literals)."""
     return (
         "(lambda g: (__import__('builtins').exec("
-        + repr(source)
+        + repr(kernel_source(source))
         + ", g), g['device_bench_probe_b64']("
-        + repr(doctor_source)
+        + repr(kernel_source(doctor_source))
         + ", "
         + repr(facts_json)
         + "))[1])({'__name__': '__device_bench_probe__'})"

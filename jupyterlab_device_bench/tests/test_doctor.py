@@ -668,6 +668,7 @@ def test_working_cuda_has_nothing_to_fix(doctor_doc) -> None:
         "usable": True,
         "device": "cuda:0",
         "reason": "cuda:0: RTX 3070 Ti",
+        "i18n": {"code": "row-device", "args": {"device": "cuda:0", "name": "RTX 3070 Ti"}},
     }
 
 

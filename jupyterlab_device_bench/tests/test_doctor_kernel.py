@@ -119,6 +119,7 @@ def test_cpu_torch_with_fake_rtx_gets_the_cu126_command(
         "usable": False,
         "device": None,
         "reason": "this torch is a CPU-only build",
+        "i18n": {"code": "row-cpu-only-build", "args": {}},
     }
 
 

@@ -266,6 +266,9 @@ def test_default_machine_label_comes_from_the_kernels_probe(
         (d["id"], d["name"], d["available"]) for d in here["devices"]
     ]
     assert document["cpu"]["model"] == here["cpu"]["model"]
+    # The kernel's copy of probe.py carries the reason table (contract.kernel_source()).
+    assert document["errors"] == []
+    assert all(row["i18n"]["code"].startswith("row-") for row in document["backends"])
 
     bad = unavailable_cuda()
     code = main(["run", "--devices", bad, "--kernel", nbutil.KERNEL_NAME, "--output", "out.ipynb"])

@@ -25,6 +25,7 @@ import {
   isBenchmarkNotebook,
   isTimableNotebook
 } from './model';
+import { runErrorText } from './errortext';
 
 /**
  * What run-benchmark returns to other extensions and tests.
@@ -248,8 +249,10 @@ export class BenchmarkController {
   }
 
   private _fail(error: string): RunBenchmarkResult {
-    this._options.model.message = error;
-    this._options.error(error);
+    // Shown in the user's language; the command's result keeps the English.
+    const shown = runErrorText(this._options.trans, error);
+    this._options.model.message = shown;
+    this._options.error(shown);
     return { ok: false, error };
   }
 

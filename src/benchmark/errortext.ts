@@ -5,10 +5,11 @@
  * that records from every language merge into one report and read alike
  * (stored fields stay language-neutral). The driver writes its own errors
  * from the constants below; the UI words a stored error through the
- * translator when it is one of them, and shows any other text (a traceback
- * line from the kernel) as it is.
+ * translator when it is one of them (common/texttable.ts), and shows any
+ * other text (a traceback line from the kernel) as it is.
  */
-import type { TranslationBundle } from '@jupyterlab/translation';
+import type { ITextPattern, TextTable, Translate } from '../common/texttable';
+import { shown, translateKnown } from '../common/texttable';
 import { INTERRUPTED_REASON } from '../records';
 
 /**
@@ -45,71 +46,73 @@ export function notReadyError(seconds: number, what: string): string {
   return `The kernel was not ready within ${seconds} s (${what}).`;
 }
 
-const NOT_READY = /^The kernel was not ready within (\d+) s \((.+)\)\.$/;
-const GAVE_UP = /^Gave up after (\d+) s on (.+)\.$/;
+const WAIT_TEXTS: TextTable = {
+  [WAITS.restartUnderWay]: trans => trans.__('a restart already under way'),
+  [WAITS.newKernel]: trans => trans.__('starting a new kernel'),
+  [WAITS.newSession]: trans => trans.__('starting a new session'),
+  [WAITS.newKernelIdle]: trans => trans.__('a new kernel to be idle'),
+  [WAITS.newKernelAnswer]: trans =>
+    trans.__('a new kernel to answer kernel_info'),
+  [WAITS.restartAfterCancel]: trans =>
+    trans.__("the kernel's restart after Cancel")
+};
 
-function waitText(trans: TranslationBundle, what: string): string {
-  switch (what) {
-    case WAITS.restartUnderWay:
-      return trans.__('a restart already under way');
-    case WAITS.newKernel:
-      return trans.__('starting a new kernel');
-    case WAITS.newSession:
-      return trans.__('starting a new session');
-    case WAITS.newKernelIdle:
-      return trans.__('a new kernel to be idle');
-    case WAITS.newKernelAnswer:
-      return trans.__('a new kernel to answer kernel_info');
-    case WAITS.restartAfterCancel:
-      return trans.__("the kernel's restart after Cancel");
-    default:
-      return what;
-  }
+const RUN_ERROR_TEXTS: TextTable = {
+  [RUN_ERRORS.cancelledBeforeStart]: trans =>
+    trans.__('Cancelled before the device started.'),
+  [RUN_ERRORS.kernelNotRunning]: trans =>
+    trans.__('The kernel is not running.'),
+  [RUN_ERRORS.notebookNotLoaded]: trans =>
+    trans.__('The notebook is not loaded.'),
+  [RUN_ERRORS.kernelDied]: trans =>
+    trans.__(
+      'The kernel died during the run (out of memory, or the process was killed).'
+    ),
+  [RUN_ERRORS.kernelRestarted]: trans =>
+    trans.__('The kernel was restarted during the run.'),
+  [RUN_ERRORS.notebookClosed]: trans =>
+    trans.__('The notebook was closed during the run.'),
+  [RUN_ERRORS.cancelledByUser]: trans => trans.__('Cancelled by the user.'),
+  [RUN_ERRORS.noResult]: trans =>
+    trans.__('The notebook ended without a result.'),
+  [INTERRUPTED_REASON]: trans =>
+    trans.__(
+      'The run was interrupted before this device ended (the page was reloaded or closed, or the server restarted).'
+    )
+};
+
+function waitText(trans: Translate, what: string | null | undefined) {
+  return translateKnown(trans, WAIT_TEXTS, shown(what));
 }
+
+const RUN_ERROR_PATTERNS: readonly ITextPattern[] = [
+  {
+    pattern: /^The kernel was not ready within (\d+) s \((.+)\)\.$/,
+    names: ['seconds', 'what'],
+    word: (trans, p) =>
+      trans.__(
+        'The kernel was not ready within %1 s (%2).',
+        shown(p.seconds),
+        waitText(trans, p.what)
+      )
+  },
+  {
+    pattern: /^Gave up after (\d+) s on (.+)\.$/,
+    names: ['seconds', 'what'],
+    word: (trans, p) =>
+      trans.__(
+        'Gave up after %1 s on %2.',
+        shown(p.seconds),
+        waitText(trans, p.what)
+      )
+  }
+];
 
 /**
  * A stored run error in the user's language; other texts as they are.
  */
-export function runErrorText(trans: TranslationBundle, error: string): string {
-  switch (error) {
-    case RUN_ERRORS.cancelledBeforeStart:
-      return trans.__('Cancelled before the device started.');
-    case RUN_ERRORS.kernelNotRunning:
-      return trans.__('The kernel is not running.');
-    case RUN_ERRORS.notebookNotLoaded:
-      return trans.__('The notebook is not loaded.');
-    case RUN_ERRORS.kernelDied:
-      return trans.__(
-        'The kernel died during the run (out of memory, or the process was killed).'
-      );
-    case RUN_ERRORS.kernelRestarted:
-      return trans.__('The kernel was restarted during the run.');
-    case RUN_ERRORS.notebookClosed:
-      return trans.__('The notebook was closed during the run.');
-    case RUN_ERRORS.cancelledByUser:
-      return trans.__('Cancelled by the user.');
-    case RUN_ERRORS.noResult:
-      return trans.__('The notebook ended without a result.');
-    case INTERRUPTED_REASON:
-      return trans.__(
-        'The run was interrupted before this device ended (the page was reloaded or closed, or the server restarted).'
-      );
-  }
-  const notReady = NOT_READY.exec(error);
-  if (notReady) {
-    return trans.__(
-      'The kernel was not ready within %1 s (%2).',
-      notReady[1],
-      waitText(trans, notReady[2])
-    );
-  }
-  const gaveUp = GAVE_UP.exec(error);
-  if (gaveUp) {
-    return trans.__(
-      'Gave up after %1 s on %2.',
-      gaveUp[1],
-      waitText(trans, gaveUp[2])
-    );
-  }
-  return error;
+export function runErrorText(trans: Translate, error: string): string {
+  return translateKnown(trans, RUN_ERROR_TEXTS, error, {
+    patterns: RUN_ERROR_PATTERNS
+  });
 }

@@ -232,7 +232,13 @@ export interface IProbeBackend {
   usable: boolean;
   /** The torch device to use when usable, e.g. "cuda:0". */
   device: string | null;
+  /** Why, in English (the CLI prints it; the panel's fallback). */
   reason: string;
+  /**
+   * The reason as a code with arguments (contract.json `reason_texts`), for
+   * the panel to word in the user's language; absent from an older kernel side.
+   */
+  i18n?: IProbeTextKey;
 }
 
 /**
@@ -303,6 +309,12 @@ export interface IProbeTextKey {
 export interface IProbeFixI18n {
   title: IProbeTextKey;
   steps: IProbeTextKey[];
+  /**
+   * The reason's sentences as codes of contract.json `reason_texts` (the
+   * English `reason` is their English joined by spaces); absent from an
+   * older kernel side.
+   */
+  reason?: IProbeTextKey[];
 }
 
 /**
@@ -316,6 +328,12 @@ export interface IProbeDiagnostic {
   fix: string | null;
   /** The install doctor's fix plan, primary first. */
   fixes: IProbeFix[];
+  /**
+   * The backend row's reason for this finding (contract.json `reason_texts`),
+   * with its English `text`; null when the finding words no row (or absent,
+   * from an older kernel side).
+   */
+  row?: (IProbeTextKey & { text: string }) | null;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   TIMED_STOP_TAG,
   toggleRangeTag
 } from './timedRange';
+import { deviceCellErrorText } from './errortext';
 
 /**
  * What the insert command returns (to other extensions and tests).
@@ -56,7 +57,9 @@ export const deviceCellPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     const fail = (error: string): InsertDeviceCellResult => {
-      Notification.error(error, { autoClose: 8000 });
+      Notification.error(deviceCellErrorText(trans, error), {
+        autoClose: 8000
+      });
       return { ok: false, error };
     };
 

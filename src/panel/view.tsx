@@ -10,6 +10,7 @@ import type { IProbeReport } from '../tokens';
 import { probeErrorText } from '../common/probetext';
 import { diagnosticText } from './diagnostics';
 import { fixText } from './fixtext';
+import { backendReasonText } from './reasontext';
 import type { DevicePanelModel } from './model';
 
 /**
@@ -352,7 +353,9 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
               <span className="jp-DeviceBench-backendState">
                 {row.usable ? trans.__('usable') : trans.__('not usable')}
               </span>{' '}
-              <span className="jp-DeviceBench-backendReason">{row.reason}</span>
+              <span className="jp-DeviceBench-backendReason">
+                {backendReasonText(trans, row)}
+              </span>
             </li>
           ))}
         </ul>
@@ -384,7 +387,7 @@ export class DevicePanelView extends VDomRenderer<DevicePanelModel> {
                 </span>{' '}
                 {words.title}
               </p>
-              <p className="jp-DeviceBench-fixReason">{fix.reason}</p>
+              <p className="jp-DeviceBench-fixReason">{words.reason}</p>
               {words.steps.map((step, i) => (
                 <p key={i} className="jp-DeviceBench-fixStep">
                   {step}

@@ -17,6 +17,7 @@ import type {
   IReportSource
 } from './types';
 import { readSourceFile } from '../records/validate';
+import { REPORT_ERRORS } from './errortext';
 
 export const FORMATS = [
   'csv',
@@ -93,8 +94,7 @@ export async function svgToPngBase64(svg: string, scale = 2): Promise<string> {
     const image = new Image();
     await new Promise<void>((resolve, reject) => {
       image.onload = () => resolve();
-      image.onerror = () =>
-        reject(new Error('The browser could not draw the chart.'));
+      image.onerror = () => reject(new Error(REPORT_ERRORS.chartNotDrawn));
       image.src = url;
     });
     const canvas = document.createElement('canvas');
@@ -102,7 +102,7 @@ export async function svgToPngBase64(svg: string, scale = 2): Promise<string> {
     canvas.height = Math.max(1, Math.round(image.height * scale));
     const context = canvas.getContext('2d');
     if (!context) {
-      throw new Error('This browser cannot rasterise the chart.');
+      throw new Error(REPORT_ERRORS.noRaster);
     }
     context.fillStyle = '#ffffff';
     context.fillRect(0, 0, canvas.width, canvas.height);

@@ -42,6 +42,7 @@ import { sourceFromRead } from './merge';
 import { RecordedRunsModel } from './model';
 import { readDeviceBench } from '../records/validate';
 import { RecordedRunsView } from './view';
+import { reportErrorText } from './errortext';
 
 export type ReportCommandResult =
   ({ ok: true } & IExportResult) | { ok: false; error: string };
@@ -177,7 +178,7 @@ export const reportPlugin: JupyterFrontEndPlugin<void> = {
       includeReference = settings.get('includeReference').composite === true;
     });
     const fail = (error: string): ReportCommandResult => {
-      Notification.error(error, { autoClose: 8000 });
+      Notification.error(reportErrorText(trans, error), { autoClose: 8000 });
       return { ok: false, error };
     };
     const formatArg = (value: unknown) =>

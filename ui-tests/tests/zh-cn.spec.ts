@@ -5,9 +5,72 @@
  * point). A real kernel with torch answers the probe; its diagnosis is worded by code.
  */
 import { expect, test } from '@jupyterlab/galata';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PANEL, ZH_CN } from '../helpers';
 
 test.use(ZH_CN);
+
+// A kernel whose NVML is the fake driver 550.54.15 (CUDA 12.4) with an
+// RTX 3070 Ti (jupyterlab_device_bench/tests/fake_nvml.c, as doctor.spec.ts
+// builds it), in the scratch data folder of playwright.config.ts.
+const FAKE_KERNEL = 'device-bench-fake-nvml-zh';
+const SPEC_DIR = path.resolve(
+  __dirname,
+  '..',
+  '.jupyter-test',
+  'data',
+  'kernels',
+  FAKE_KERNEL
+);
+let libDir = '';
+
+test.beforeAll(() => {
+  libDir = fs.mkdtempSync(path.join(os.tmpdir(), 'device-bench-nvml-zh-'));
+  const source = path.resolve(
+    __dirname,
+    '..',
+    '..',
+    'jupyterlab_device_bench',
+    'tests',
+    'fake_nvml.c'
+  );
+  execFileSync(
+    'gcc',
+    [
+      '-shared',
+      '-fPIC',
+      '-o',
+      path.join(libDir, 'libnvidia-ml.so.1'),
+      source,
+      '-DFAKE_DRIVER="550.54.15"',
+      '-DFAKE_DRIVER_CUDA=12040'
+    ],
+    { timeout: 60_000 }
+  );
+  const python = execFileSync(
+    'python',
+    ['-c', 'import sys; print(sys.executable)'],
+    { encoding: 'utf8' }
+  ).trim();
+  fs.mkdirSync(SPEC_DIR, { recursive: true });
+  fs.writeFileSync(
+    path.join(SPEC_DIR, 'kernel.json'),
+    JSON.stringify({
+      argv: [python, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+      display_name: 'Python (fake NVIDIA driver, zh)',
+      language: 'python',
+      env: { LD_LIBRARY_PATH: libDir, OMP_NUM_THREADS: '1' }
+    })
+  );
+});
+
+test.afterAll(() => {
+  fs.rmSync(SPEC_DIR, { recursive: true, force: true });
+  fs.rmSync(libDir, { recursive: true, force: true });
+});
 
 test('the panel, its sections, buttons and a diagnosis in Chinese', async ({
   page
@@ -90,4 +153,45 @@ test('the panel, its sections, buttons and a diagnosis in Chinese', async ({
   await expect(
     page.locator('.jp-NotebookPanel h1', { hasText: 'MNIST 设备基准测试' })
   ).toBeVisible();
+});
+
+test('a fix reason and a backend row in Chinese (CPU-only torch, fake RTX 3070 Ti on driver 550)', async ({
+  page
+}) => {
+  test.setTimeout(180_000);
+  await page.evaluate(
+    kernelName =>
+      window.jupyterapp.commands.execute('notebook:create-new', {
+        kernelName
+      }),
+    FAKE_KERNEL
+  );
+  await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('device-bench:open-panel')
+  );
+  const panel = page.locator(PANEL);
+  const diagnosis = panel.locator('[data-code="cpu-only-build"]');
+  await expect(diagnosis).toBeVisible({ timeout: 120_000 });
+
+  // The backend row's reason, sent as a code (contract.json reason_texts).
+  await expect(
+    panel.locator(
+      '.jp-DeviceBench-backend[data-backend="cuda"] .jp-DeviceBench-backendReason'
+    )
+  ).toHaveText('这个 torch 是只支持 CPU 的版本');
+
+  // The primary fix's reason: its sentences worded by code, the GPU's name,
+  // the driver and the versions verbatim.
+  const reason = diagnosis.locator(
+    '.jp-DeviceBench-fix[data-primary="true"] .jp-DeviceBench-fixReason'
+  );
+  await expect(reason).toContainText(
+    '、并能在 550.54.15 版驱动（最高支持 CUDA 12.4）上运行的最新 CUDA 版本。'
+  );
+  await expect(reason).toContainText(
+    '借助 CUDA 的小版本兼容，CUDA 12.6 可以在支持 CUDA 12.4 的驱动上运行。'
+  );
+  await expect(reason).toContainText('NVIDIA GeForce RTX 3070 Ti Laptop GPU');
+  await expect(reason).not.toContainText('minor-version');
 });

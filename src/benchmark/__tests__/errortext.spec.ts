@@ -2,29 +2,9 @@
  * Stored (English) run and probe errors worded in Chinese at display time,
  * from the zh_CN catalog the wheel ships; other texts as they are.
  */
-import type { TranslationBundle } from '@jupyterlab/translation';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { probeErrorText, refusedError } from '../../common/probetext';
 import { notReadyError, RUN_ERRORS, runErrorText, WAITS } from '../errortext';
-
-const CATALOG = join(
-  __dirname,
-  '../../../jupyterlab_device_bench/locale/zh_CN/LC_MESSAGES/jupyterlab_device_bench.json'
-);
-
-function chinese(): TranslationBundle {
-  const table = JSON.parse(readFileSync(CATALOG, 'utf8')) as Record<
-    string,
-    string[]
-  >;
-  const fill = (text: string, args: unknown[]) =>
-    text.replace(/%(\d+)/g, (_, n) => String(args[Number(n) - 1]));
-  return {
-    __: (msgid: string, ...args: unknown[]) =>
-      fill(table[msgid]?.[0] || msgid, args)
-  } as unknown as TranslationBundle;
-}
+import { chinese } from '../../__tests__/catalog';
 
 describe('runErrorText', () => {
   it("words every one of the driver's own errors", () => {

@@ -2,32 +2,11 @@
  * Fix titles and steps worded by code (fixtext.ts) from the zh_CN catalog
  * the wheel ships; the kernel's English words where there is no translation.
  */
-import type { TranslationBundle } from '@jupyterlab/translation';
 import { nullTranslator } from '@jupyterlab/translation';
 import { CONTRACT } from '../../common/_generated/contract';
 import type { IProbeFix } from '../../kernel/types';
 import { fixText } from '../fixtext';
-import { readFileSync } from 'fs';
-import { join } from 'path';
-
-const CATALOG = join(
-  __dirname,
-  '../../../jupyterlab_device_bench/locale/zh_CN/LC_MESSAGES/jupyterlab_device_bench.json'
-);
-
-/** A bundle over the shipped catalog, filled like JupyterLab's (%1, %2 …). */
-function chinese(): TranslationBundle {
-  const table = JSON.parse(readFileSync(CATALOG, 'utf8')) as Record<
-    string,
-    string[]
-  >;
-  const fill = (text: string, args: unknown[]) =>
-    text.replace(/%(\d+)/g, (_, n) => String(args[Number(n) - 1]));
-  return {
-    __: (msgid: string, ...args: unknown[]) =>
-      fill(table[msgid]?.[0] || msgid, args)
-  } as unknown as TranslationBundle;
-}
+import { chinese } from '../../__tests__/catalog';
 
 function fix(
   title: string,
