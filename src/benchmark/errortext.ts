@@ -23,7 +23,11 @@ export const RUN_ERRORS = {
   kernelRestarted: 'The kernel was restarted during the run.',
   notebookClosed: 'The notebook was closed during the run.',
   cancelledByUser: 'Cancelled by the user.',
-  noResult: 'The notebook ended without a result.'
+  noResult: 'The notebook ended without a result.',
+  cellNotFinished: 'The cell did not finish',
+  timesMissing: 'The timed cells did not all report their times.',
+  cellsChanged:
+    'The timed cells changed during the run (a cell was moved, added, removed or edited, or a tag changed), so this device was not timed. Run the notebook again.'
 } as const;
 
 /**
@@ -90,6 +94,14 @@ export function runErrorText(trans: TranslationBundle, error: string): string {
       return trans.__('Cancelled by the user.');
     case RUN_ERRORS.noResult:
       return trans.__('The notebook ended without a result.');
+    case RUN_ERRORS.cellNotFinished:
+      return trans.__('The cell did not finish');
+    case RUN_ERRORS.timesMissing:
+      return trans.__('The timed cells did not all report their times.');
+    case RUN_ERRORS.cellsChanged:
+      return trans.__(
+        'The timed cells changed during the run (a cell was moved, added, removed or edited, or a tag changed), so this device was not timed. Run the notebook again.'
+      );
     case INTERRUPTED_REASON:
       return trans.__(
         'The run was interrupted before this device ended (the page was reloaded or closed, or the server restarted).'
