@@ -344,10 +344,17 @@ def describe(record: Mapping[str, Any], seconds: float) -> str:
     """One line for a finished device."""
     head = f"{record['device']}: {record['status']} in {seconds:.1f} s"
     if record["status"] == "ok":
+        slowest = records.slowest_cell(record)
+        peak = records.peak_figure(record.get("peak_memory"))
+        extra = ""
+        if slowest is not None:
+            extra += f"; slowest {slowest['label']}: {100 * slowest['share']:.0f} % of the cells"
+        if peak is not None:
+            extra += f"; peak memory {peak['bytes'] / 2**20:,.1f} MiB"
         return (
             f"{head} (train {record['train_seconds']:.2f} s, "
             f"{record['samples_per_second']:,.0f} samples/s, "
-            f"accuracy {100 * record['accuracy']:.2f} %)"
+            f"accuracy {100 * record['accuracy']:.2f} %{extra})"
         )
     return f"{head}: {record['error']}"
 

@@ -137,6 +137,7 @@ def test_same_device_twice_keeps_everything(cli, tmp_path):
     assert len(out) == 3
     assert out[0].startswith("[1/2] cpu: ok in ") and out[1].startswith("[2/2] cpu: ok in ")
     assert "samples/s" in out[0] and "accuracy" in out[0]
+    assert "; slowest cell " in out[0] and "% of the cells; peak memory " in out[0]
     assert out[2].startswith("2 run(s): 2 ok;") and "runs: 2 kept" in out[2]
     assert "[1/2] cpu: starting" in err
     assert source.read_bytes() == source_bytes  # the input is never written
