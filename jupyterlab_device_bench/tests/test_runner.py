@@ -589,7 +589,9 @@ def fake_execution(monkeypatch, outcomes):
     display, an exception instance is raised (after "running" the device cell)."""
     calls = []
 
-    def execute(nb, kernel_name, timeout, cwd, state):
+    def execute(nb, kernel_name, timeout, cwd, state, setup=None):
+        # No kernel, so no cell timing: `setup` (the timing hooks) is not called and the
+        # records have no breakdown.
         outcome = outcomes[len(calls)]
         calls.append(nb)
         state["cell"] = runner.tagged(nb, "device-bench-train")[0]
