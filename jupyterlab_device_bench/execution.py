@@ -10,7 +10,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +99,12 @@ def execute_notebook(
     timeout: int | None,
     cwd: Path,
     state: dict[str, Any],
+    setup: Callable[[Any], Any] | None = None,
 ) -> None:
     """Run `nb` in place in a fresh kernel. Raises what nbclient raises, or KeyboardInterrupt.
 
-    `state["cell"]` tells which cell was running when it stopped.
+    `state["cell"]` tells which cell was running when it stopped. `setup`, when given, gets
+    the nbclient client before it starts (the runner's cell timing hooks in there).
     """
     from nbclient import NotebookClient
 
@@ -112,6 +114,8 @@ def execute_notebook(
         timeout=timeout,
         resources={"metadata": {"path": os.fspath(cwd)}},
     )
+    if setup is not None:
+        setup(client)
     worker = _Execution(client)
     worker.start()
     try:

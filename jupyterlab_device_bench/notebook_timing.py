@@ -268,6 +268,9 @@ class _Run:
     attach: bool = True
     current: int | None = None  # input index of the running cell
     error: str | None = None  # the failing cell's error, from the reply
+    #: True: a timing request that fails only drops the breakdown (see `hook`).
+    optional: bool = False
+    problem: str | None = None  # why an optional timing gave up
 
 
 def _client(nb: nbformat.NotebookNode, kernel_name: str, timeout: int | None, cwd: Path, run: _Run):
@@ -279,6 +282,14 @@ def _client(nb: nbformat.NotebookNode, kernel_name: str, timeout: int | None, cw
         timeout=timeout,
         resources={"metadata": {"path": os.fspath(cwd)}},
     )
+    return hook(client, run)
+
+
+def hook(client: Any, run: _Run) -> Any:
+    """Time `run.timed` cells of the nbclient `client`'s notebook with celltiming.py: install
+    the hooks (a silent request) before the first timed cell, let each timed cell's request
+    carry the take, uninstall after the last one or the failing one. The entries land in
+    `run`. Used by time-notebook and by the headless MNIST runner (runner.run_device)."""
 
     def attach_take() -> None:
         """Let every timed cell's own execute request carry the take expression: the kernel
@@ -336,9 +347,54 @@ def _client(nb: nbformat.NotebookNode, kernel_name: str, timeout: int | None, cw
             run.final = document
             run.finished = True
 
-    client.on_cell_execute = on_cell_execute
-    client.on_cell_executed = on_cell_executed
+    if run.optional:
+        # The breakdown of a benchmark run is extra: a timing request that fails leaves the
+        # run without it (run.problem says why), never fails the benchmark itself.
+        def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
+            async def call(*args: Any, **kwargs: Any) -> None:
+                if run.problem is not None:
+                    return
+                try:
+                    await callback(*args, **kwargs)
+                except (TimingError, KeyError, ValueError) as exc:
+                    run.problem = str(exc)[:300]
+                    run.installed = False
+                    run.finished = True
+
+            return call
+
+        client.on_cell_execute = guarded(on_cell_execute)
+        client.on_cell_executed = guarded(on_cell_executed)
+    else:
+        client.on_cell_execute = on_cell_execute
+        client.on_cell_executed = on_cell_executed
     return client
+
+
+def whole_notebook_run(nb: nbformat.NotebookNode, device: str) -> _Run:
+    """What `hook` needs to time every code cell that has code of `nb` as it runs (the
+    benchmark notebook, headless): the breakdown is optional (a timing failure only drops it)."""
+    timed = {
+        i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()
+    }
+    return _Run(
+        source=SOURCE_PATH.read_text(encoding="utf-8"),
+        device=device,
+        timed=timed,
+        origin=list(range(len(nb.cells))),
+        optional=True,
+    )
+
+
+def breakdown(
+    run: _Run, words: Sequence[str] = ()
+) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
+    """The record's ``cells`` and ``peak_memory`` of a `whole_notebook_run`, or None when the
+    timing did not finish (it failed, or the notebook stopped before its last code cell)."""
+    if not run.finished or run.problem is not None or run.final is None:
+        return None
+    cells = [records.timed_cell(i, run.entries.get(i), words) for i in sorted(run.timed)]
+    return cells, records.peak_memory(cells, run.final.get("peak_rss_bytes"))
 
 
 def _execute(client: Any) -> None:
@@ -375,18 +431,6 @@ def _execute(client: Any) -> None:
         raise
     if "error" in box:
         raise box["error"]
-
-
-def _peak(entries: Sequence[Mapping[str, Any]], final: Mapping[str, Any] | None) -> dict:
-    peak: dict[str, int] = {}
-    for entry in entries:
-        for key, value in (entry.get("memory") or {}).items():
-            if isinstance(value, int) and value >= 0:
-                peak[key] = max(peak.get(key, 0), value)
-    rss = (final or {}).get("peak_rss_bytes")
-    if isinstance(rss, int) and rss >= 0:
-        peak["peak_rss_bytes"] = max(peak.get("peak_rss_bytes", 0), rss)
-    return peak
 
 
 @dataclass
@@ -540,13 +584,6 @@ def _where(run: _Run) -> str:
     return "kernel start-up" if run.current is None else cell_label(run.current)
 
 
-def _cell_error(entry: dict[str, Any], words: Sequence[str]) -> str | None:
-    """A timed cell's error as recorded: scrubbed like the run's own (no paths, no private
-    words), since celltiming's `timing_error` carries the exception's message."""
-    error = entry.get("error") or entry.get("timing_error")
-    return records.scrub(error, words) or None if error else None
-
-
 def _record(
     p: TimePlan,
     run: _Run,
@@ -560,34 +597,7 @@ def _record(
     cpu_name: str | None,
 ) -> dict[str, Any]:
     final = run.final or {}
-    cells = []
-    for index in p.where.timed:
-        entry = run.entries.get(index)
-        if entry is None:
-            cells.append(
-                {
-                    "index": index,
-                    "label": cell_label(index),
-                    "status": "not_run",
-                    "seconds": None,
-                    "sync_seconds": None,
-                    "memory": {},
-                    "error": None,
-                }
-            )
-            continue
-        cells.append(
-            {
-                "index": index,
-                "label": cell_label(index),
-                "status": "ok" if entry.get("ok") else "failed",
-                "seconds": entry.get("seconds"),
-                "sync_seconds": entry.get("sync_seconds"),
-                "synchronized": bool(entry.get("synchronized")),
-                "memory": {k: v for k, v in (entry.get("memory") or {}).items() if v is not None},
-                "error": _cell_error(entry, words),
-            }
-        )
+    cells = [records.timed_cell(index, run.entries.get(index), words) for index in p.where.timed]
     failed_cells = [cell for cell in cells if cell["status"] == "failed"]
     if failure is None and failed_cells:
         failure = f"{run.error or failed_cells[0]['error']} ({failed_cells[0]['label']})"
@@ -622,7 +632,7 @@ def _record(
         "repeat": repeat,
         "total_seconds": total,
         "cells": cells,
-        "peak_memory": _peak([c for c in cells], final),
+        "peak_memory": records.peak_memory(cells, final.get("peak_rss_bytes")),
         "versions": final.get("versions"),
         "started_at": started_at,
         "finished_at": finished_at,

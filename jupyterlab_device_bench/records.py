@@ -394,6 +394,121 @@ def record_from_error(
     return record
 
 
+# --------------------------------------------------------------------------- cell timings
+
+
+def cell_label(index: int) -> str:
+    """How records name a cell: its 1-based position in the notebook."""
+    return f"cell {index + 1}"
+
+
+def _seconds(value: object) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok and math.isfinite(value) and value >= 0 else None
+
+
+def _bytes(value: object) -> dict[str, int]:
+    found: dict[str, int] = {}
+    if isinstance(value, Mapping):
+        for key, n in value.items():
+            if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
+                found[str(key)[:60]] = n
+    return found
+
+
+def timed_cell(
+    index: int, entry: Mapping[str, Any] | None, private_words: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A record's cell (``$defs/notebook_cell``) from celltiming.py's entry for it (``not_run``
+    without one); the same rule as ``timedCell`` in src/records/breakdown.ts (golden
+    ``breakdown.json``). The error is scrubbed like the run's own."""
+    if entry is None:
+        return {
+            "index": index,
+            "label": cell_label(index),
+            "status": "not_run",
+            "seconds": None,
+            "sync_seconds": None,
+            "memory": {},
+            "error": None,
+        }
+    error = entry.get("error") or entry.get("timing_error")
+    return {
+        "index": index,
+        "label": cell_label(index),
+        "status": "ok" if entry.get("ok") is True else "failed",
+        "seconds": _seconds(entry.get("seconds")),
+        "sync_seconds": _seconds(entry.get("sync_seconds")),
+        "synchronized": entry.get("synchronized") is True,
+        "memory": _bytes(entry.get("memory")),
+        "error": (scrub(str(error), private_words)[:300] or None) if error else None,
+    }
+
+
+def peak_memory(cells: Iterable[Mapping[str, Any]], final_rss: object = None) -> dict[str, int]:
+    """The largest memory figures of the cells and the kernel's final peak resident set size
+    (celltiming's uninstall document), as ``peakMemory`` in breakdown.ts."""
+    peak: dict[str, int] = {}
+    for cell in cells:
+        for key, value in _bytes(cell.get("memory")).items():
+            peak[key] = max(peak.get(key, 0), value)
+    rss = _bytes({"peak_rss_bytes": final_rss}).get("peak_rss_bytes")
+    if rss is not None:
+        peak["peak_rss_bytes"] = max(peak.get("peak_rss_bytes", 0), rss)
+    return peak
+
+
+def with_breakdown(
+    record: Mapping[str, Any],
+    cells: Iterable[Mapping[str, Any]],
+    peak: Mapping[str, int],
+) -> dict[str, Any]:
+    """An MNIST record with its per-cell breakdown and peak memory (the optional ``cells`` and
+    ``peak_memory`` of ``$defs/run``), validated; as ``withBreakdown`` in breakdown.ts."""
+    out = copy.deepcopy(dict(record))
+    out["cells"] = [copy.deepcopy(dict(cell)) for cell in cells]
+    out["peak_memory"] = dict(peak)
+    validate_record(out)
+    return out
+
+
+#: Which peak memory figure a report shows, the first the record has (device memory before the
+#: process's resident set size), as PEAK_FIGURES in breakdown.ts.
+PEAK_FIGURES = ("max_allocated_bytes", "driver_allocated_bytes", "peak_rss_bytes")
+
+
+def slowest_cell(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The cell that took longest among a record's ``ok`` cells, with its share of their
+    seconds: ``{index, label, seconds, share}``; None without timed cells (older records)."""
+    cells = record.get("cells")
+    if not isinstance(cells, list):
+        return None
+    timed = [
+        c
+        for c in cells
+        if isinstance(c, Mapping) and c.get("status") == "ok" and _seconds(c.get("seconds"))
+    ]
+    if not timed:
+        return None
+    total = sum(c["seconds"] for c in timed)
+    top = max(timed, key=lambda c: c["seconds"])
+    return {
+        "index": top["index"],
+        "label": top["label"],
+        "seconds": top["seconds"],
+        "share": top["seconds"] / total,
+    }
+
+
+def peak_figure(peak: object) -> dict[str, Any] | None:
+    """The peak memory figure reports show: ``{key, bytes}``, or None."""
+    found = _bytes(peak)
+    for key in PEAK_FIGURES:
+        if found.get(key):
+            return {"key": key, "bytes": found[key]}
+    return None
+
+
 # --------------------------------------------------------------------------- schema
 
 

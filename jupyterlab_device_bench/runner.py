@@ -247,13 +247,26 @@ def run_device(
     Only the kernel run is interruptible: a Ctrl-C while the record is being built is held
     back, the record made as the run ended, and `cancelled` set so that the run stops.
     """
+    from . import notebook_timing  # it imports this module
+
     nb = prepare_notebook(p.notebook, device, p.params)
     started_at = records.utc_now()
     state: dict[str, Any] = {"cell": None}
     failure: str | None = None
     cancelled = False
+    # Every code cell timed on the kernel's clock as time-notebook times a user's notebook
+    # (celltiming.py's hooks, the take riding on each cell's own request): the breakdown and
+    # peak memory. train_seconds is still the notebook's own clock inside its training cell.
+    timing = notebook_timing.whole_notebook_run(nb, device)
     try:
-        execute_notebook(nb, p.kernel_name, p.timeout, p.cwd, state)
+        execute_notebook(
+            nb,
+            p.kernel_name,
+            p.timeout,
+            p.cwd,
+            state,
+            setup=lambda client: notebook_timing.hook(client, timing),
+        )
     except KeyboardInterrupt:
         cancelled = True
         failure = (
@@ -264,6 +277,9 @@ def run_device(
     with deferred_interrupt(raise_after=False) as pending:
         finished_at = records.utc_now()
         record = _make_record(p, nb, device, words, failure, cancelled, started_at, finished_at)
+        found = notebook_timing.breakdown(timing, words)
+        if found is not None:
+            record = records.with_breakdown(record, *found)
     return nb, record, cancelled or bool(pending)
 
 
@@ -328,10 +344,17 @@ def describe(record: Mapping[str, Any], seconds: float) -> str:
     """One line for a finished device."""
     head = f"{record['device']}: {record['status']} in {seconds:.1f} s"
     if record["status"] == "ok":
+        slowest = records.slowest_cell(record)
+        peak = records.peak_figure(record.get("peak_memory"))
+        extra = ""
+        if slowest is not None:
+            extra += f"; slowest {slowest['label']}: {100 * slowest['share']:.0f} % of the cells"
+        if peak is not None:
+            extra += f"; peak memory {peak['bytes'] / 2**20:,.1f} MiB"
         return (
             f"{head} (train {record['train_seconds']:.2f} s, "
             f"{record['samples_per_second']:,.0f} samples/s, "
-            f"accuracy {100 * record['accuracy']:.2f} %)"
+            f"accuracy {100 * record['accuracy']:.2f} %{extra})"
         )
     return f"{head}: {record['error']}"
 

@@ -183,3 +183,47 @@ def test_papermill_record(case):
         assert record == case["record"]
         records.validate_record(record)
         assert reports.read_source("x.ipynb", case["notebook"]).runs == [record]
+
+
+BREAKDOWN = load("breakdown.json")
+
+
+@pytest.mark.parametrize("case", BREAKDOWN["timed_cell"], ids=lambda c: c["name"])
+def test_timed_cell(case):
+    assert records.timed_cell(case["index"], case["entry"]) == case["cell"]
+
+
+@pytest.mark.parametrize("case", BREAKDOWN["peak_memory"], ids=lambda c: c["name"])
+def test_peak_memory(case):
+    assert records.peak_memory(case["cells"], case["final_rss"]) == case["peak"]
+
+
+@pytest.mark.parametrize("case", BREAKDOWN["slowest_cell"], ids=lambda c: c["name"])
+def test_slowest_cell(case):
+    found = records.slowest_cell(case["record"])
+    if case["slowest"] is None:
+        assert found is None
+    else:
+        assert found == {**case["slowest"], "share": pytest.approx(case["slowest"]["share"])}
+
+
+@pytest.mark.parametrize("case", BREAKDOWN["peak_figure"], ids=lambda c: c["name"])
+def test_peak_figure(case):
+    assert records.peak_figure(case["peak"]) == case["figure"]
+
+
+@pytest.mark.parametrize("case", BREAKDOWN["valid"], ids=lambda c: c["name"])
+def test_breakdown_records_validate(case):
+    records.validate_record(case["record"])
+    if "cells" in case["record"]:
+        record = {k: v for k, v in case["record"].items() if k not in ("cells", "peak_memory")}
+        again = records.with_breakdown(
+            record, case["record"]["cells"], case["record"]["peak_memory"]
+        )
+        assert again == case["record"]
+
+
+@pytest.mark.parametrize("case", BREAKDOWN["invalid"], ids=lambda c: c["name"])
+def test_breakdown_records_refused(case):
+    with pytest.raises(records.InvalidRecordError):
+        records.validate_record(case["record"])

@@ -137,6 +137,7 @@ def test_same_device_twice_keeps_everything(cli, tmp_path):
     assert len(out) == 3
     assert out[0].startswith("[1/2] cpu: ok in ") and out[1].startswith("[2/2] cpu: ok in ")
     assert "samples/s" in out[0] and "accuracy" in out[0]
+    assert "; slowest cell " in out[0] and "% of the cells; peak memory " in out[0]
     assert out[2].startswith("2 run(s): 2 ok;") and "runs: 2 kept" in out[2]
     assert "[1/2] cpu: starting" in err
     assert source.read_bytes() == source_bytes  # the input is never written
@@ -172,6 +173,22 @@ def test_same_device_twice_keeps_everything(cli, tmp_path):
         result["finished_at"],
     )
     check_private(metadata, tmp_path)
+
+    # Issue 16 item 4: every code cell timed on the kernel's clock, as time-notebook times a
+    # user's notebook, with peak memory; train_seconds is still the notebook's own clock,
+    # inside the training cell.
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+    train = runner.tagged(nb, "device-bench-train")[0]
+    for run in runs:
+        cells = run["cells"]
+        assert [cell["index"] for cell in cells] == code_cells
+        assert all(cell["status"] == "ok" and cell["seconds"] > 0 for cell in cells)
+        assert all(cell["label"] == f"cell {cell['index'] + 1}" for cell in cells)
+        (train_cell,) = [cell for cell in cells if cell["index"] == train]
+        assert train_cell["seconds"] >= run["train_seconds"]
+        assert sum(cell["seconds"] for cell in cells) >= run["train_seconds"]
+        assert run["peak_memory"]["peak_rss_bytes"] > 0
+        assert all(cell["memory"]["peak_rss_bytes"] > 0 for cell in cells)
 
     # The output keeps the executed cells of the last run, as papermill would write them.
     parameters = runner.tagged(nb, "parameters")[0]
@@ -211,6 +228,13 @@ def test_missing_data_is_a_failed_record(cli, tmp_path):
     for key in records.RESULT_FIELDS:
         assert run[key] is None
     check_private(metadata, tmp_path, empty)
+    # The breakdown says where it failed: the cells before it timed, the rest not run.
+    load_index = runner.tagged(nb, "device-bench-load")[0]
+    statuses = {cell["index"]: cell["status"] for cell in run["cells"]}
+    assert statuses[load_index] == "failed"
+    assert all(s == "ok" for i, s in statuses.items() if i < load_index)
+    assert all(s == "not_run" for i, s in statuses.items() if i > load_index)
+    assert run["peak_memory"]["peak_rss_bytes"] > 0
     # The failed run's cells are in the output, up to the error.
     load = nb.cells[runner.tagged(nb, "device-bench-load")[0]]
     assert load.outputs[-1]["output_type"] == "error"
@@ -568,7 +592,9 @@ def fake_execution(monkeypatch, outcomes):
     display, an exception instance is raised (after "running" the device cell)."""
     calls = []
 
-    def execute(nb, kernel_name, timeout, cwd, state):
+    def execute(nb, kernel_name, timeout, cwd, state, setup=None):
+        # No kernel, so no cell timing: `setup` (the timing hooks) is not called and the
+        # records have no breakdown.
         outcome = outcomes[len(calls)]
         calls.append(nb)
         state["cell"] = runner.tagged(nb, "device-bench-train")[0]

@@ -90,3 +90,48 @@ export function closeNotebook(panel: NotebookPanel): Promise<void> {
   panel.dispose();
   return context.sessionContext.shutdown().finally(() => context.dispose());
 }
+
+/**
+ * The index of the bundled notebook's cell tagged `tag` in an open panel.
+ */
+export function taggedIndex(panel: NotebookPanel, tag: string): number {
+  return panel.content.model!.sharedModel.cells.findIndex(cell => {
+    const tags = cell.getMetadata('tags');
+    return Array.isArray(tags) && tags.includes(tag);
+  });
+}
+
+/**
+ * What an ok MNIST run's breakdown must say (issue 16 item 4): every code
+ * cell timed, the training cell among them, positive seconds whose sum is at
+ * least the notebook's own train_seconds, and peak memory.
+ */
+export function expectMnistBreakdown(
+  panel: NotebookPanel,
+  record: Record<string, unknown>
+): void {
+  const cells = record.cells as {
+    index: number;
+    label: string;
+    status: string;
+    seconds: number;
+  }[];
+  const code = panel.content.model!.sharedModel.cells.flatMap((cell, i) =>
+    cell.cell_type === 'code' && cell.getSource().trim() ? [i] : []
+  );
+  expect(cells.map(cell => cell.index)).toEqual(code);
+  const train = taggedIndex(panel, 'device-bench-train');
+  expect(train).toBeGreaterThan(0);
+  const trainCell = cells.find(cell => cell.index === train)!;
+  expect(trainCell).toMatchObject({ status: 'ok', label: `cell ${train + 1}` });
+  const trainSeconds = record.train_seconds as number;
+  expect(trainCell.seconds).toBeGreaterThanOrEqual(trainSeconds);
+  for (const cell of cells) {
+    expect(cell.status).toBe('ok');
+    expect(cell.seconds).toBeGreaterThan(0);
+  }
+  const sum = cells.reduce((total, cell) => total + cell.seconds, 0);
+  expect(sum).toBeGreaterThanOrEqual(trainSeconds);
+  const peak = record.peak_memory as Record<string, number>;
+  expect(peak.peak_rss_bytes).toBeGreaterThan(0);
+}

@@ -13,7 +13,6 @@ import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
-import { scrubError } from '../common/scrub';
 import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
 import { ANSWER_MS, ensureUsable } from '../common/usable';
 import { notReadyError, RUN_ERRORS, WAITS } from './errortext';
@@ -37,8 +36,10 @@ import {
   checkAppendable,
   DEFAULT_HISTORY,
   failedRecord,
-  type INotebookCellTiming,
   type INotebookRunFields,
+  peakMemory,
+  timedCell,
+  withBreakdown,
   type IRunContext,
   MalformedMetadataError,
   newRunId,
@@ -490,57 +491,6 @@ function cellError(model: { type: string }): string | null {
   return null;
 }
 
-function seconds(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0
-    ? value
-    : null;
-}
-
-function bytes(value: unknown): Record<string, number> {
-  const found: Record<string, number> = {};
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, n] of Object.entries(value)) {
-      if (typeof n === 'number' && Number.isInteger(n) && n >= 0) {
-        found[key.slice(0, 60)] = n;
-      }
-    }
-  }
-  return found;
-}
-
-/**
- * A timed cell of the record from the kernel's entry for it (as
- * notebook_timing._record makes it): `not_run` without one.
- */
-function timedCell(
-  index: number,
-  entries: Map<number, Record<string, unknown>>
-): INotebookCellTiming {
-  const entry = entries.get(index);
-  if (!entry) {
-    return {
-      index,
-      label: cellLabel(index),
-      status: 'not_run',
-      seconds: null,
-      sync_seconds: null,
-      memory: {},
-      error: null
-    };
-  }
-  const error = entry.error || entry.timing_error;
-  return {
-    index,
-    label: cellLabel(index),
-    status: entry.ok === true ? 'ok' : 'failed',
-    seconds: seconds(entry.seconds),
-    sync_seconds: seconds(entry.sync_seconds),
-    synchronized: entry.synchronized === true,
-    memory: bytes(entry.memory),
-    error: error ? scrubError(String(error)) : null
-  };
-}
-
 /**
  * The total of the timed range: on the kernel's clock, from the first timed
  * cell's start to the last one's end (so the messages to and from the
@@ -565,24 +515,115 @@ function rangeSeconds(
 }
 
 /**
- * The largest memory figures of the run's cells and the kernel's final
- * peak resident set size (notebook_timing._peak).
+ * The timing layout and code hash of the open notebook as it is now, or why
+ * it cannot be timed.
  */
-function peakMemory(
-  cells: readonly INotebookCellTiming[],
-  finalRss: unknown
-): Record<string, number> {
-  const peak: Record<string, number> = {};
-  for (const cell of cells) {
-    for (const [key, value] of Object.entries(cell.memory)) {
-      peak[key] = Math.max(peak[key] ?? 0, value);
+function measureCells(panel: NotebookPanel): {
+  layout: ITimedLayout;
+  hash: string;
+} {
+  const cells = timingCells(panel);
+  const layout = timedLayout(cells);
+  return { layout, hash: codeSha256(cells, layout) };
+}
+
+/**
+ * Whether two timing layouts time the same cells.
+ */
+function sameLayout(a: ITimedLayout, b: ITimedLayout): boolean {
+  return (
+    a.start === b.start &&
+    a.stop === b.stop &&
+    a.deviceCell === b.deviceCell &&
+    a.timed.join(',') === b.timed.join(',')
+  );
+}
+
+/**
+ * The entries of celltiming documents (take, uninstall) in `found`.
+ */
+function keepEntries(
+  found: Record<string, unknown>[],
+  document: Record<string, unknown> | null
+): void {
+  const cells = document?.cells;
+  if (Array.isArray(cells)) {
+    for (const entry of cells) {
+      if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+        found.push(entry as Record<string, unknown>);
+      }
     }
   }
-  const rss = bytes({ peak_rss_bytes: finalRss }).peak_rss_bytes;
-  if (rss !== undefined) {
-    peak.peak_rss_bytes = Math.max(peak.peak_rss_bytes ?? 0, rss);
+}
+
+/**
+ * The kernel's entries of the given cells, by the execution count each
+ * cell's reply gave it.
+ */
+function entriesByCell(
+  panel: NotebookPanel,
+  indexes: readonly number[],
+  found: readonly Record<string, unknown>[]
+): Map<number, Record<string, unknown>> {
+  const entries = new Map<number, Record<string, unknown>>();
+  const model = panel.content.model;
+  if (panel.isDisposed || !model) {
+    return entries;
   }
-  return peak;
+  for (const index of indexes) {
+    const cell = model.cells.get(index);
+    const count =
+      cell?.type === 'code' ? (cell as ICodeCellModel).executionCount : null;
+    const entry = found.find(
+      e => count !== null && e.execution_count === count
+    );
+    if (entry) {
+      entries.set(index, entry);
+    }
+  }
+  return entries;
+}
+
+/**
+ * The indexes of the notebook's code cells that have code (the cells an
+ * MNIST run's breakdown covers).
+ */
+function codeCells(panel: NotebookPanel): number[] {
+  return timingCells(panel).flatMap((cell, i) =>
+    cell.cell_type === 'code' && cell.source.trim() ? [i] : []
+  );
+}
+
+/**
+ * Remove the timing hooks from a kernel the notebook keeps after a
+ * cancelled or failed run (best effort: a kernel being replaced ignores it).
+ */
+function releaseHooks(hooked: Kernel.IKernelConnection | null): void {
+  if (hooked && !hooked.isDisposed && hooked.status !== 'dead') {
+    void silentRequest(hooked, UNINSTALL_EXPRESSION, false).catch(
+      () => undefined
+    );
+  }
+}
+
+/**
+ * What the driver follows while one device runs (both kinds of run): the
+ * kernel going away, and the notebook being closed (which cancels).
+ */
+interface IRunWatch {
+  /**
+   * Why the kernel went away since `follow`, or null.
+   */
+  lost(): string | null;
+  /**
+   * Follow this kernel from now on (after the driver's own restart): its
+   * status, and the driver's Cancel interrupts it.
+   */
+  follow(kernel: Kernel.IKernelConnection): void;
+  /**
+   * Stop following; the driver no longer holds the kernel.
+   */
+  dispose(): void;
 }
 
 export class BenchmarkDriver {
@@ -713,9 +754,12 @@ export class BenchmarkDriver {
       throw new Error('The number of runs per device must be 1 to 100.');
     }
     checkAppendable(model);
-    const cells = timingCells(panel);
-    const layout = timedLayout(cells);
-    const hash = codeSha256(cells, layout);
+    // Refused here, before anything changes, when the notebook cannot be
+    // timed; measured again as each device starts (a cell moved or edited
+    // between devices is timed under its own layout and hash), and checked
+    // once more just before its timed range runs (_timeDevice).
+    let measured = measureCells(panel);
+    let problem: string | null = null;
     const order: { device: string; repeat: number }[] = [];
     for (let r = 1; r <= repeat; r++) {
       for (const device of options.devices) {
@@ -727,11 +771,11 @@ export class BenchmarkDriver {
       panel.sessionContext.kernelPreference.name;
     const fields = (position: number): INotebookRunFields => ({
       notebook: notebookBaseName(panel.context.path),
-      codeSha256: hash,
+      codeSha256: measured.hash,
       timedRange: {
-        start: layout.start,
-        stop: layout.stop,
-        cells: layout.timed.length
+        start: measured.layout.start,
+        stop: measured.layout.stop,
+        cells: measured.layout.timed.length
       },
       repeat: order[position].repeat,
       totalSeconds: null,
@@ -746,6 +790,13 @@ export class BenchmarkDriver {
       options.history ?? DEFAULT_HISTORY,
       device => {
         position++;
+        try {
+          measured = measureCells(panel);
+          problem = null;
+        } catch (error) {
+          // The tags no longer make sense: this device fails saying why.
+          problem = String((error as Error)?.message ?? error);
+        }
         return {
           id: newRunId(),
           device,
@@ -757,16 +808,18 @@ export class BenchmarkDriver {
         };
       },
       context => notebookRecord(context, 'running', fields(position), null),
-      (context, emit) =>
-        this._timeDevice(
-          panel,
-          context,
-          layout,
-          fields(position),
-          options,
-          emit,
-          kernelName
-        )
+      async (context, emit) =>
+        problem !== null
+          ? notebookRecord(context, 'failed', fields(position), problem)
+          : this._timeDevice(
+              panel,
+              context,
+              measured,
+              fields(position),
+              options,
+              emit,
+              kernelName
+            )
     );
   }
 
@@ -896,31 +949,85 @@ export class BenchmarkDriver {
   }
 
   /**
+   * The set-up both kinds of run share for one device: closing the notebook
+   * cancels the run, the kernel-loss status listener (connected by `follow`,
+   * once the driver's own restart is over), the time-out Cancel's restart
+   * uses; `dispose` undoes it all.
+   */
+  private _watchRun(panel: NotebookPanel, timeoutMs: number): IRunWatch {
+    const session = panel.sessionContext;
+    let lost: string | null = null;
+    let following = false;
+    const onStatus = (_: ISessionContext, status: Kernel.Status) => {
+      if (status === 'dead' || status === 'autorestarting') {
+        lost = RUN_ERRORS.kernelDied;
+      } else if (status === 'restarting') {
+        // Restarted by someone else (the driver's own restart is over by
+        // the time this listener is connected); a death that follows wins.
+        lost ??= RUN_ERRORS.kernelRestarted;
+      }
+    };
+    const onClosed = () => this.cancel();
+    this._timeoutMs = timeoutMs;
+    panel.disposed.connect(onClosed);
+    return {
+      lost: () => lost,
+      follow: kernel => {
+        this._kernel = kernel;
+        this._session = session;
+        if (!following) {
+          following = true;
+          session.statusChanged.connect(onStatus);
+        }
+      },
+      dispose: () => {
+        this._kernel = null;
+        this._session = null;
+        clearTimeout(this._cancelTimer);
+        this._cancelTimer = undefined;
+        session.statusChanged.disconnect(onStatus);
+        panel.disposed.disconnect(onClosed);
+      }
+    };
+  }
+
+  /**
+   * Let Cancel's kernel restart finish, if there is one, so that nothing
+   * (the next run, closing the notebook) meets a kernel half restarted.
+   */
+  private async _settleForcedRestart(timeoutMs: number): Promise<void> {
+    if (this._forcedRestart) {
+      await withTimeout(
+        this._forcedRestart,
+        timeoutMs,
+        WAITS.restartAfterCancel
+      ).catch(() => undefined);
+      this._forcedRestart = null;
+    }
+  }
+
+  /**
    * One timed run of a user's notebook on one device, in a fresh kernel.
+   * `expected` is the layout and code hash the record carries (taken when
+   * the device started); the cells are measured again just before the
+   * timed range is queued, and a notebook whose timed cells changed
+   * meanwhile (moved, added, removed, edited, tags changed) is not timed
+   * under the wrong hash: the run fails saying so.
    */
   private async _timeDevice(
     panel: NotebookPanel,
     context: IRunContext,
-    layout: ITimedLayout,
+    expected: { layout: ITimedLayout; hash: string },
     base: INotebookRunFields,
     options: BenchmarkDriver.ITimeOptions,
     emit: (phase: IDriverEvent['phase'], extra?: Partial<IDriverEvent>) => void,
     kernelName: string | undefined
   ): Promise<PartialJSONObject> {
+    const layout = expected.layout;
     const session = panel.sessionContext;
     const model = panel.content.model!;
-    let lost: string | null = null;
-    const onStatus = (_: ISessionContext, status: Kernel.Status) => {
-      if (status === 'dead' || status === 'autorestarting') {
-        lost =
-          'The kernel died during the run (out of memory, or the process was killed).';
-      } else if (status === 'restarting') {
-        lost ??= 'The kernel was restarted during the run.';
-      }
-    };
-    const onClosed = () => this.cancel();
     const timeout = options.kernelTimeoutMs ?? 120_000;
-    this._timeoutMs = timeout;
+    const watch = this._watchRun(panel, timeout);
     const stop = () => this._cancelled;
     let final: Record<string, unknown> | null = null;
     let wallStart: number | null = null;
@@ -929,17 +1036,8 @@ export class BenchmarkDriver {
     // The kernel's entries, attributed to cells by execution count (the
     // count each timed cell's reply gave it).
     const found: Record<string, unknown>[] = [];
-    const keep = (document: Record<string, unknown> | null) => {
-      const cells = document?.cells;
-      if (Array.isArray(cells)) {
-        for (const entry of cells) {
-          if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
-            found.push(entry as Record<string, unknown>);
-          }
-        }
-      }
-    };
-    panel.disposed.connect(onClosed);
+    const keep = (document: Record<string, unknown> | null) =>
+      keepEntries(found, document);
     // The kernel the timing hooks are installed in, until they are removed.
     let hooked: Kernel.IKernelConnection | null = null;
     try {
@@ -949,27 +1047,35 @@ export class BenchmarkDriver {
       await yieldToBrowser();
       const kernel = session.session?.kernel ?? null;
       if (!kernel) {
-        throw new Error('The kernel is not running.');
+        throw new Error(RUN_ERRORS.kernelNotRunning);
       }
-      this._kernel = kernel;
-      this._session = session;
-      session.statusChanged.connect(onStatus);
+      watch.follow(kernel);
       emit('running');
       const first = layout.timed[0];
       // The untimed cells before the range, one after the other.
       for (let i = 0; i < first; i++) {
-        if (this._cancelled || panel.isDisposed || lost) {
+        if (this._cancelled || panel.isDisposed || watch.lost()) {
           break;
         }
         const widget = panel.content.widgets[i];
         if (
           !(await NotebookActions.runCells(panel.content, [widget], session))
         ) {
-          failure = `${cellError(widget.model) ?? 'The cell did not finish'} (${cellLabel(i)})`;
+          failure = `${cellError(widget.model) ?? RUN_ERRORS.cellNotFinished} (${cellLabel(i)})`;
           break;
         }
       }
-      if (failure === null && !this._cancelled && !panel.isDisposed && !lost) {
+      if (
+        failure === null &&
+        !this._cancelled &&
+        !panel.isDisposed &&
+        !watch.lost()
+      ) {
+        // What is about to run must be what the record says ran.
+        const now = measureCells(panel);
+        if (now.hash !== expected.hash || !sameLayout(now.layout, layout)) {
+          throw new Error(RUN_ERRORS.cellsChanged);
+        }
         const status = await silentRequest(
           kernel,
           installExpression(context.device)
@@ -1019,9 +1125,9 @@ export class BenchmarkDriver {
               type: ''
             }
           );
-          failure = `${error ?? 'The cell did not finish'} (${cellLabel(index)})`;
+          failure = `${error ?? RUN_ERRORS.cellNotFinished} (${cellLabel(index)})`;
         }
-        if (!this._cancelled && !lost && !panel.isDisposed) {
+        if (!this._cancelled && !watch.lost() && !panel.isDisposed) {
           final = await silentRequest(kernel, UNINSTALL_EXPRESSION);
           keep(final);
           hooked = null;
@@ -1030,60 +1136,30 @@ export class BenchmarkDriver {
     } catch (error) {
       failure = String((error as Error)?.message ?? error);
     } finally {
-      if (hooked && !hooked.isDisposed && hooked.status !== 'dead') {
-        // A cancelled or failed run leaves no timing hooks in a kernel the
-        // notebook keeps (best effort: a kernel being replaced ignores it).
-        void silentRequest(hooked, UNINSTALL_EXPRESSION, false).catch(
-          () => undefined
-        );
-      }
-      this._kernel = null;
-      this._session = null;
-      clearTimeout(this._cancelTimer);
-      this._cancelTimer = undefined;
-      session.statusChanged.disconnect(onStatus);
-      panel.disposed.disconnect(onClosed);
+      releaseHooks(hooked);
+      watch.dispose();
     }
-    if (this._forcedRestart) {
-      await withTimeout(
-        this._forcedRestart,
-        timeout,
-        "the kernel's restart after Cancel"
-      ).catch(() => undefined);
-      this._forcedRestart = null;
-    }
-    const entries = new Map<number, Record<string, unknown>>();
-    if (!panel.isDisposed) {
-      for (const index of layout.timed) {
-        const cell = model.cells.get(index);
-        const count =
-          cell?.type === 'code'
-            ? (cell as ICodeCellModel).executionCount
-            : null;
-        const entry = found.find(
-          e => count !== null && e.execution_count === count
-        );
-        if (entry) {
-          entries.set(index, entry);
-        }
-      }
-    }
-    const cells = layout.timed.map(index => timedCell(index, entries));
+    await this._settleForcedRestart(timeout);
+    const lost = watch.lost();
+    const entries = entriesByCell(panel, layout.timed, found);
+    const cells = layout.timed.map(index =>
+      timedCell(index, entries.get(index))
+    );
     const failed = cells.find(cell => cell.status === 'failed');
     let status: 'ok' | 'failed' | 'cancelled' = 'ok';
     if (panel.isDisposed) {
       status = 'cancelled';
-      failure = 'The notebook was closed during the run.';
+      failure = RUN_ERRORS.notebookClosed;
     } else if (this._cancelled) {
       status = 'cancelled';
-      failure = 'Cancelled by the user.';
+      failure = RUN_ERRORS.cancelledByUser;
     } else if (lost) {
       status = 'failed';
       failure = lost;
     } else if (failure === null && failed) {
       failure = `${failed.error ?? 'Error'} (${failed.label})`;
     } else if (failure === null && final === null) {
-      failure = 'The timed cells did not all report their times.';
+      failure = RUN_ERRORS.timesMissing;
     }
     if (failure !== null && status === 'ok') {
       status = 'failed';
@@ -1124,6 +1200,16 @@ export class BenchmarkDriver {
     }
   }
 
+  /**
+   * One run of the bundled benchmark on one device, in a fresh kernel. Its
+   * code cells are timed as a user's notebook is (celltiming.py, installed
+   * by a silent request before the first cell, its entries taken by one
+   * silent request after the last): the record gets the per-cell breakdown
+   * and peak memory. What the benchmark measures does not change:
+   * `train_seconds` is the notebook's own clock inside its training cell,
+   * and the cells run as Run All runs them, with no request between them.
+   * A timing request that fails only leaves the breakdown out.
+   */
   private async _runDevice(
     panel: NotebookPanel,
     context: IRunContext,
@@ -1134,17 +1220,8 @@ export class BenchmarkDriver {
   ): Promise<PartialJSONObject> {
     const session = panel.sessionContext;
     const model = panel.content.model!;
-    // Why the kernel went away during the run, if it did.
-    let lost: string | null = null;
-    const onStatus = (_: ISessionContext, status: Kernel.Status) => {
-      if (status === 'dead' || status === 'autorestarting') {
-        lost = RUN_ERRORS.kernelDied;
-      } else if (status === 'restarting') {
-        // Restarted by someone else (the driver's own restart is over by
-        // the time this listener is connected); a death that follows wins.
-        lost ??= RUN_ERRORS.kernelRestarted;
-      }
-    };
+    const timeout = options.kernelTimeoutMs ?? 120_000;
+    const watch = this._watchRun(panel, timeout);
     // The record of a run the user stopped, if they did.
     const stopped = (): PartialJSONObject | null =>
       panel.isDisposed
@@ -1152,7 +1229,6 @@ export class BenchmarkDriver {
         : this._cancelled
           ? failedRecord(context, 'cancelled', RUN_ERRORS.cancelledByUser)
           : null;
-    const onClosed = () => this.cancel();
     const onIOPub = (
       _: Kernel.IKernelConnection,
       msg: KernelMessage.IIOPubMessage
@@ -1167,11 +1243,13 @@ export class BenchmarkDriver {
         }
       }
     };
-    const timeout = options.kernelTimeoutMs ?? 120_000;
-    this._timeoutMs = timeout;
     const stop = () => this._cancelled;
-    panel.disposed.connect(onClosed);
-    try {
+    let kernel: Kernel.IKernelConnection | null = null;
+    // The kernel the timing hooks are installed in, until they are removed;
+    // the uninstall document (every cell's entry) once they are.
+    let hooked: Kernel.IKernelConnection | null = null;
+    let final: Record<string, unknown> | null = null;
+    const run = async (): Promise<PartialJSONObject> => {
       emit('restarting');
       await freshKernel(session, kernelName, stop, timeout);
       setDeviceCell(model, context.device, context.deviceName ?? '');
@@ -1184,11 +1262,14 @@ export class BenchmarkDriver {
       if (early) {
         return early;
       }
-      const kernel = session.session?.kernel ?? null;
-      this._kernel = kernel;
-      this._session = session;
-      kernel?.iopubMessage.connect(onIOPub);
-      session.statusChanged.connect(onStatus);
+      kernel = session.session?.kernel ?? null;
+      if (kernel) {
+        watch.follow(kernel);
+        kernel.iopubMessage.connect(onIOPub);
+        hooked = await silentRequest(kernel, installExpression(context.device))
+          .then(status => (status.installed === true ? kernel : null))
+          .catch(() => null);
+      }
       emit('running');
       let ok = false;
       try {
@@ -1201,7 +1282,7 @@ export class BenchmarkDriver {
         );
       } catch (error) {
         ok = false;
-        if (!lost && !this._cancelled) {
+        if (!watch.lost() && !this._cancelled) {
           return failedRecord(
             context,
             'failed',
@@ -1209,21 +1290,21 @@ export class BenchmarkDriver {
           );
         }
       }
-      if (this._forcedRestart) {
-        // The cells end when Cancel's restart begins: let it finish, so that
-        // nothing (the next run, closing the notebook) meets a kernel that is
-        // half restarted.
-        await withTimeout(
-          this._forcedRestart,
-          timeout,
-          WAITS.restartAfterCancel
-        ).catch(() => undefined);
-        this._forcedRestart = null;
+      if (hooked && !watch.lost() && !this._cancelled && !panel.isDisposed) {
+        final = await silentRequest(hooked, UNINSTALL_EXPRESSION).catch(
+          () => null
+        );
+        if (final) {
+          hooked = null;
+        }
       }
+      // The cells end when Cancel's restart begins: let it finish.
+      await this._settleForcedRestart(timeout);
       const late = stopped();
       if (late) {
         return late;
       }
+      const lost = watch.lost();
       if (lost) {
         return failedRecord(context, 'failed', lost);
       }
@@ -1236,21 +1317,37 @@ export class BenchmarkDriver {
         'failed',
         findError(panel) ?? RUN_ERRORS.noResult
       );
+    };
+    let record: PartialJSONObject;
+    try {
+      record = await run();
     } catch (error) {
-      return failedRecord(
+      record = failedRecord(
         context,
         this._cancelled ? 'cancelled' : 'failed',
         String((error as Error)?.message ?? error)
       );
     } finally {
-      this._kernel?.iopubMessage.disconnect(onIOPub);
-      this._kernel = null;
-      this._session = null;
-      clearTimeout(this._cancelTimer);
-      this._cancelTimer = undefined;
-      session.statusChanged.disconnect(onStatus);
-      panel.disposed.disconnect(onClosed);
+      (kernel as Kernel.IKernelConnection | null)?.iopubMessage.disconnect(
+        onIOPub
+      );
+      releaseHooks(hooked);
+      watch.dispose();
     }
+    if (final === null || record.status === 'cancelled') {
+      return record;
+    }
+    const document: Record<string, unknown> = final;
+    const found: Record<string, unknown>[] = [];
+    keepEntries(found, document);
+    const indexes = codeCells(panel);
+    const entries = entriesByCell(panel, indexes, found);
+    const cells = indexes.map(index => timedCell(index, entries.get(index)));
+    return withBreakdown(
+      record,
+      cells,
+      peakMemory(cells, document.peak_rss_bytes)
+    );
   }
 
   /**

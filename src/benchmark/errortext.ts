@@ -24,7 +24,11 @@ export const RUN_ERRORS = {
   kernelRestarted: 'The kernel was restarted during the run.',
   notebookClosed: 'The notebook was closed during the run.',
   cancelledByUser: 'Cancelled by the user.',
-  noResult: 'The notebook ended without a result.'
+  noResult: 'The notebook ended without a result.',
+  cellNotFinished: 'The cell did not finish',
+  timesMissing: 'The timed cells did not all report their times.',
+  cellsChanged:
+    'The timed cells changed during the run (a cell was moved, added, removed or edited, or a tag changed), so this device was not timed. Run the notebook again.'
 } as const;
 
 /**
@@ -75,6 +79,13 @@ const RUN_ERROR_TEXTS: TextTable = {
   [RUN_ERRORS.cancelledByUser]: trans => trans.__('Cancelled by the user.'),
   [RUN_ERRORS.noResult]: trans =>
     trans.__('The notebook ended without a result.'),
+  [RUN_ERRORS.cellNotFinished]: trans => trans.__('The cell did not finish'),
+  [RUN_ERRORS.timesMissing]: trans =>
+    trans.__('The timed cells did not all report their times.'),
+  [RUN_ERRORS.cellsChanged]: trans =>
+    trans.__(
+      'The timed cells changed during the run (a cell was moved, added, removed or edited, or a tag changed), so this device was not timed. Run the notebook again.'
+    ),
   [INTERRUPTED_REASON]: trans =>
     trans.__(
       'The run was interrupted before this device ended (the page was reloaded or closed, or the server restarted).'

@@ -49,3 +49,30 @@ export function isoTimestamp(value?: string | Date): string {
 export function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
+
+/**
+ * A number of bytes in binary units with one decimal above 1 MiB, e.g.
+ * `412.3 MiB`, `1.2 GiB`, `800 KiB`; '' when not a number of bytes.
+ */
+export function formatBytes(value: number | null | undefined): string {
+  if (!isFiniteNumber(value) || value < 0) {
+    return '';
+  }
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let n = value;
+  let unit = 0;
+  while (n >= 1024 && unit < units.length - 1) {
+    n /= 1024;
+    unit++;
+  }
+  return unit < 2
+    ? `${Math.round(n)} ${units[unit]}`
+    : `${n.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * A share (0..1) as a whole percentage, e.g. `92%`; '' when unknown.
+ */
+export function formatShare(value: number | null | undefined): string {
+  return isFiniteNumber(value) ? `${Math.round(value * 100)}%` : '';
+}

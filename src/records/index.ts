@@ -37,11 +37,18 @@ export {
   runningRecord,
   stripPaths
 } from './record';
-export type {
-  INotebookCellTiming,
-  INotebookRunFields,
-  IRunContext
-} from './record';
+export type { INotebookRunFields, IRunContext } from './record';
+export {
+  cellLabel,
+  memoryBytes,
+  PEAK_FIGURES,
+  peakFigure,
+  peakMemory,
+  slowestCell,
+  timedCell,
+  withBreakdown
+} from './breakdown';
+export type { INotebookCellTiming, ISlowestCell } from './breakdown';
 export { isPapermillNotebook, papermillRecord } from './papermill';
 export type { IPapermillRead } from './papermill';
 export {

@@ -16,6 +16,7 @@ import type { IProbeReport } from '../kernel/types';
 import type { RunStatus } from './types';
 import { runProblem } from './validate';
 import { errorRecord, type IRecordIdentity, resultRecord } from './build';
+import type { INotebookCellTiming } from './breakdown';
 
 export { recordParams, stripPaths } from '../common/scrub';
 export {
@@ -158,20 +159,6 @@ export function defaultMachineLabel(report: IProbeReport | null): string {
   const cpu =
     model === null || model === undefined ? rule.cpu_fallback : String(model);
   return truncateUnits([cpu, ...names].join(rule.separator), rule.max);
-}
-
-/**
- * One timed cell of a `kind: "notebook"` record (schema `notebook_cell`).
- */
-export interface INotebookCellTiming {
-  index: number;
-  label: string;
-  status: 'ok' | 'failed' | 'not_run';
-  seconds: number | null;
-  sync_seconds: number | null;
-  synchronized?: boolean;
-  memory: Record<string, number>;
-  error: string | null;
 }
 
 /**

@@ -8,11 +8,13 @@
  */
 import { renderChartSvg } from './chart';
 import { notebookFields } from './markdown';
+import { BREAKDOWN_NOTE, breakdownRows } from './breakdown';
 import { displayText, escapeHtml } from '../common/escape';
 import {
   formatAccuracy,
   formatRate,
   formatSeconds,
+  formatShare,
   formatSpeedup,
   isoTimestamp
 } from '../common/format';
@@ -105,6 +107,25 @@ export function renderHtml(
     '</figure>',
     '</section>'
   );
+
+  const breakdown = breakdownRows(report);
+  if (breakdown.length) {
+    out.push(
+      '<section aria-labelledby="breakdown">',
+      '<h2 id="breakdown">Cell breakdown of the benchmark runs</h2>',
+      `<p class="note">${escapeHtml(BREAKDOWN_NOTE)}</p>`,
+      '<div class="table"><table>',
+      '<thead><tr><th scope="col">machine</th><th scope="col">device</th><th scope="col">profile</th><th scope="col">status</th><th scope="col" class="num">train seconds</th><th scope="col">slowest cell</th><th scope="col" class="num">cell seconds</th><th scope="col" class="num">share</th><th scope="col">peak memory</th></tr></thead>',
+      '<tbody>',
+      ...breakdown.map(
+        ({ run, slowest, peak }) =>
+          `<tr><td>${htmlText(run.machine_label)}</td><td>${htmlText(run.device)}</td><td>${htmlText(run.profile)}</td><td>${htmlText(run.status)}</td><td class="num">${formatSeconds(run.train_seconds)}</td><td>${htmlText(slowest?.label ?? '')}</td><td class="num">${formatSeconds(slowest?.seconds)}</td><td class="num">${formatShare(slowest?.share)}</td><td>${htmlText(peak)}</td></tr>`
+      ),
+      '</tbody>',
+      '</table></div>',
+      '</section>'
+    );
+  }
 
   if (report.failed.length) {
     out.push(

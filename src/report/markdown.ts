@@ -6,13 +6,19 @@
  * `escapeMarkdown`): no HTML, link, image or table break survives.
  */
 import { displayText, escapeMarkdown } from '../common/escape';
-import { formatSeconds, formatSpeedup, isoTimestamp } from '../common/format';
+import {
+  formatSeconds,
+  formatShare,
+  formatSpeedup,
+  isoTimestamp
+} from '../common/format';
 import {
   REFERENCE_NOTE,
   REFERENCE_SERIES_LABEL,
   referenceRows
 } from './reference';
 import type { IRunRecord } from '../records/types';
+import { BREAKDOWN_NOTE, breakdownRows } from './breakdown';
 import type { IFormatOptions, IMergedReport, IRunGroup } from './types';
 
 /**
@@ -90,6 +96,42 @@ export function renderMarkdown(
     lines.push('## Warnings', '');
     for (const warning of report.warnings) {
       lines.push(`- ${mdText(warning, 1000)}`);
+    }
+    lines.push('');
+  }
+
+  const breakdown = breakdownRows(report);
+  if (breakdown.length) {
+    lines.push('## Cell breakdown of the benchmark runs', '');
+    lines.push(mdText(BREAKDOWN_NOTE, 1000), '');
+    lines.push(
+      row([
+        'machine',
+        'device',
+        'profile',
+        'status',
+        'train seconds',
+        'slowest cell',
+        'cell seconds',
+        'share',
+        'peak memory'
+      ]),
+      row(['---', '---', '---', '---', '---:', '---', '---:', '---:', '---'])
+    );
+    for (const { run, slowest, peak } of breakdown) {
+      lines.push(
+        row([
+          mdText(run.machine_label),
+          mdText(run.device),
+          mdText(run.profile),
+          mdText(run.status),
+          formatSeconds(run.train_seconds),
+          mdText(slowest?.label ?? '', 40),
+          formatSeconds(slowest?.seconds),
+          formatShare(slowest?.share),
+          mdText(peak)
+        ])
+      );
     }
     lines.push('');
   }

@@ -13,11 +13,23 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { barSeries, type IChartRow, layoutChart } from './chart';
 import { displayText } from '../common/escape';
-import { formatAccuracy, formatRate, formatSeconds } from '../common/format';
-import { isNotebookRun, mergeRuns } from './merge';
+import {
+  formatAccuracy,
+  formatBytes,
+  formatRate,
+  formatSeconds,
+  formatShare
+} from '../common/format';
+import {
+  type IReadResult,
+  type IRunRecord,
+  PEAK_FIGURES,
+  peakFigure,
+  slowestCell
+} from '../records';
+import { mergeRuns } from './merge';
 import { REFERENCE_SERIES_LABEL } from './reference';
 import type { RecordedRunsModel } from './model';
-import type { IRunRecord } from '../records/types';
 
 /**
  * A bar's length as a percentage of the longest possible one.
@@ -28,12 +40,79 @@ function barPercent(row: IChartRow, barArea: number): number {
 }
 
 /**
- * The notebook's name of a timing run of a user's notebook (`kind:
- * "notebook"`; its seconds are the timed range's total), else null.
+ * Whether a run times a user's notebook (`kind: "notebook"`), not the MNIST
+ * benchmark.
  */
-function notebookOf(run: object): string | null {
-  const value = run as { kind?: unknown; notebook?: unknown };
-  return value.kind === 'notebook' ? String(value.notebook ?? '') : null;
+function isNotebookRun(run: object): boolean {
+  return (run as { kind?: unknown }).kind === 'notebook';
+}
+
+/**
+ * What a peak memory figure measures, in the user's language.
+ */
+function memoryKind(
+  trans: TranslationBundle,
+  key: (typeof PEAK_FIGURES)[number]
+): string {
+  switch (key) {
+    case 'max_allocated_bytes':
+      return trans.__('allocated on the device');
+    case 'driver_allocated_bytes':
+      return trans.__('driver memory');
+    default:
+      return trans.__("the kernel process's resident memory");
+  }
+}
+
+/**
+ * The slowest cell, as "cell 29 · 52%", or ''.
+ */
+function slowestText(run: object): string {
+  const slowest = slowestCell(run);
+  return slowest
+    ? `${displayText(slowest.label, 40)} \u00b7 ${formatShare(slowest.share)}`
+    : '';
+}
+
+/**
+ * The tooltip of a run's breakdown: the slowest cell and the peak memory in
+ * words, or undefined when the record has neither (older MNIST records).
+ */
+function breakdownTitle(
+  trans: TranslationBundle,
+  run: object
+): string | undefined {
+  const slowest = slowestCell(run);
+  const peak = peakFigure((run as { peak_memory?: unknown }).peak_memory);
+  const parts: string[] = [];
+  if (slowest) {
+    parts.push(
+      trans.__(
+        "Slowest cell: %1, %2 s, %3 of the cells' time.",
+        displayText(slowest.label, 40),
+        formatSeconds(slowest.seconds),
+        formatShare(slowest.share)
+      )
+    );
+  }
+  if (peak) {
+    parts.push(
+      trans.__(
+        'Peak memory: %1 (%2).',
+        formatBytes(peak.bytes),
+        memoryKind(trans, peak.key)
+      )
+    );
+  }
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/**
+ * The peak memory figure of a run, e.g. "360.0 MiB", or ''.
+ */
+function peakText(run: object): string {
+  const peak = peakFigure((run as { peak_memory?: unknown }).peak_memory);
+  return peak ? formatBytes(peak.bytes) : '';
 }
 
 /**
@@ -101,6 +180,8 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
       );
     }
     const runs = [...recorded.runs].reverse();
+    const mnist = runs.filter(run => !isNotebookRun(run));
+    const notebooks = runs.filter(isNotebookRun);
     return (
       <section
         className="jp-DeviceBench-content jp-DeviceBench-results"
@@ -114,23 +195,46 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
             {displayText(problem)}
           </div>
         ))}
-        <table className="jp-DeviceBench-runs">
-          <thead>
-            <tr>
-              <th scope="col">{trans.__('Device, profile')}</th>
-              <th scope="col" className="jp-DeviceBench-number">
-                {trans.__('Train seconds')}
-              </th>
-              <th scope="col" className="jp-DeviceBench-number">
-                {trans.__('Samples per second')}
-              </th>
-              <th scope="col" className="jp-DeviceBench-number">
-                {trans.__('Accuracy')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map(run => (
+        {(mnist.length > 0 || recorded.invalid.length > 0) &&
+          this._renderMnistRuns(mnist, recorded.invalid)}
+        {notebooks.length > 0 && this._renderNotebookRuns(notebooks)}
+        {this._renderChart()}
+        {this._renderExport()}
+      </section>
+    );
+  }
+
+  /**
+   * The MNIST benchmark's runs (and the invalid entries): training seconds,
+   * samples per second, accuracy; under the seconds, for runs that have a
+   * breakdown, the slowest cell and the peak memory.
+   */
+  private _renderMnistRuns(
+    runs: readonly IRunRecord[],
+    invalid: IReadResult['invalid']
+  ): React.ReactElement {
+    const trans = this._trans;
+    return (
+      <table className="jp-DeviceBench-runs">
+        <thead>
+          <tr>
+            <th scope="col">{trans.__('Device, profile')}</th>
+            <th scope="col" className="jp-DeviceBench-number">
+              {trans.__('Train seconds')}
+            </th>
+            <th scope="col" className="jp-DeviceBench-number">
+              {trans.__('Samples per second')}
+            </th>
+            <th scope="col" className="jp-DeviceBench-number">
+              {trans.__('Accuracy')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map(run => {
+            const slowest = slowestText(run);
+            const peak = peakText(run);
+            return (
               <tr
                 key={run.id}
                 data-status={run.status}
@@ -141,23 +245,31 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
                 <td>
                   {displayText(run.device, 40)}
                   <div className="jp-DeviceBench-runProfile">
-                    {notebookOf(run) !== null
-                      ? trans.__(
-                          'timed notebook %1',
-                          displayText(notebookOf(run), 40)
-                        )
-                      : displayText(run.profile, 40)}
+                    {displayText(run.profile, 40)}
                   </div>
                 </td>
-                <td className="jp-DeviceBench-number">
+                <td
+                  className="jp-DeviceBench-number"
+                  title={breakdownTitle(trans, run)}
+                >
                   {run.status !== 'ok'
                     ? displayText(run.status, 20)
-                    : notebookOf(run) !== null
-                      ? formatSeconds(
-                          (run as { total_seconds?: number | null })
-                            .total_seconds
-                        )
-                      : formatSeconds(run.train_seconds)}
+                    : formatSeconds(run.train_seconds)}
+                  {(slowest || peak) && (
+                    <div className="jp-DeviceBench-runBreakdown">
+                      {slowest && (
+                        <span className="jp-DeviceBench-slowestCell">
+                          {slowest}
+                        </span>
+                      )}
+                      {slowest && peak && ' '}
+                      {peak && (
+                        <span className="jp-DeviceBench-peakMemory">
+                          {trans.__('peak %1', peak)}
+                        </span>
+                      )}
+                    </div>
+                  )}
                 </td>
                 <td className="jp-DeviceBench-number">
                   {formatRate(run.samples_per_second)}
@@ -180,26 +292,84 @@ export class RecordedRunsView extends VDomRenderer<RecordedRunsModel> {
                   )}
                 </td>
               </tr>
-            ))}
-            {recorded.invalid.map(entry => (
+            );
+          })}
+          {invalid.map(entry => (
+            <tr
+              key={`invalid-${entry.index}`}
+              className="jp-DeviceBench-invalid"
+            >
+              <td colSpan={4}>
+                {trans.__(
+                  'Invalid entry %1: %2',
+                  entry.index,
+                  displayText(entry.reason)
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+
+  /**
+   * Timing runs of users' own notebooks, under their own headings: the
+   * notebook, the timed range's total, the slowest cell, the peak memory.
+   */
+  private _renderNotebookRuns(runs: readonly IRunRecord[]): React.ReactElement {
+    const trans = this._trans;
+    return (
+      <table className="jp-DeviceBench-notebookRuns">
+        <caption>{trans.__('Timed notebooks')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{trans.__('Device, notebook')}</th>
+            <th scope="col" className="jp-DeviceBench-number">
+              {trans.__('Total seconds')}
+            </th>
+            <th scope="col">{trans.__('Slowest cell')}</th>
+            <th scope="col" className="jp-DeviceBench-number">
+              {trans.__('Peak memory')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map(run => {
+            const value = run as {
+              notebook?: unknown;
+              total_seconds?: unknown;
+            };
+            return (
               <tr
-                key={`invalid-${entry.index}`}
-                className="jp-DeviceBench-invalid"
+                key={run.id}
+                data-status={run.status}
+                title={displayText(
+                  `${run.machine_label} · ${run.device_name ?? ''}`
+                )}
               >
-                <td colSpan={4}>
-                  {trans.__(
-                    'Invalid entry %1: %2',
-                    entry.index,
-                    displayText(entry.reason)
-                  )}
+                <td>
+                  {displayText(run.device, 40)}
+                  <div className="jp-DeviceBench-runProfile">
+                    {displayText(value.notebook ?? '', 60)}
+                  </div>
                 </td>
+                <td className="jp-DeviceBench-number">
+                  {run.status !== 'ok'
+                    ? displayText(run.status, 20)
+                    : formatSeconds(
+                        typeof value.total_seconds === 'number'
+                          ? value.total_seconds
+                          : null
+                      )}
+                </td>
+                <td title={breakdownTitle(trans, run)}>{slowestText(run)}</td>
+                <td className="jp-DeviceBench-number">{peakText(run)}</td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {this._renderChart()}
-        {this._renderExport()}
-      </section>
+            );
+          })}
+        </tbody>
+      </table>
     );
   }
 

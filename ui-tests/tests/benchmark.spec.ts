@@ -71,6 +71,19 @@ test('open from the launcher, run, see progress and the recorded table', async (
   await expect(rows.locator('.jp-DeviceBench-accuracyNote')).toHaveText(
     'too short to judge'
   );
+  // The run's per-cell breakdown under its seconds: the slowest cell and its
+  // share, the peak memory (issue 16 item 4).
+  await expect(rows.locator('.jp-DeviceBench-runBreakdown')).toHaveText(
+    /^cell \d+ · \d+% peak [\d.]+ MiB$/
+  );
+  // Inside the sidebar's width too.
+  const breakdownBox = (await rows
+    .locator('.jp-DeviceBench-runBreakdown')
+    .boundingBox())!;
+  const sidebarBox = (await page.locator(PANEL).boundingBox())!;
+  expect(breakdownBox.x + breakdownBox.width).toBeLessThanOrEqual(
+    sidebarBox.x + sidebarBox.width
+  );
   // One bar, inside the sidebar's width (no scrolling sideways to see it).
   const bar = page.locator(
     `${PANEL} .jp-DeviceBench-bars-row .jp-DeviceBench-bars-bar`

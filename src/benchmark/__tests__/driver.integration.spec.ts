@@ -7,8 +7,10 @@ import type { PartialJSONObject } from '@lumino/coreutils';
 import { execFileSync } from 'node:child_process';
 import {
   closeNotebook as close,
+  expectMnistBreakdown,
   openNotebook as open,
-  savedRuns as saved
+  savedRuns as saved,
+  taggedIndex
 } from '../../__tests__/notebook';
 import { useServer, waitFor } from '../../__tests__/server';
 import { SMALL_RUN as SMALL } from '../../__tests__/smallRun';
@@ -100,10 +102,13 @@ describe('benchmark driver against a real kernel', () => {
         );
         // Privacy: the data folder's path is recorded by its base name only.
         expect((record.params as PartialJSONObject).data_dir).toBe('mnist');
+        // The per-cell breakdown and peak memory, as for a timed notebook.
+        expectMnistBreakdown(panel, record);
       }
       // Saved to disk after each device.
       const saved = await savedRuns('driver-twice.ipynb');
       expect(saved.map(r => r.id)).toEqual(records.map(r => r.id));
+      expect(saved.map(r => r.cells)).toEqual(records.map(r => r.cells));
       const recordedAt = events
         .filter(e => e.phase === 'recorded')
         .map(e => e.index);
@@ -201,6 +206,18 @@ describe('benchmark driver against a real kernel', () => {
       expect(records[0].device).toBe('cuda:0');
       expect(String(records[0].error)).toMatch(/CUDA/);
       expect(records[0].train_seconds ?? null).toBeNull();
+      // The breakdown says where it failed: a cell before the training one,
+      // the cells after it not run.
+      const cells = records[0].cells as { index: number; status: string }[];
+      const failedAt = cells.findIndex(cell => cell.status === 'failed');
+      expect(failedAt).toBeGreaterThanOrEqual(0);
+      expect(cells[failedAt].index).toBeLessThan(
+        taggedIndex(panel, 'device-bench-train')
+      );
+      expect(
+        cells.slice(failedAt + 1).every(cell => cell.status === 'not_run')
+      ).toBe(true);
+      expectMnistBreakdown(panel, records[1]);
 
       const file = await jupyter.manager.contents.get(name, {
         type: 'notebook',

@@ -13,6 +13,7 @@ import {
 import { useServer } from '../../__tests__/server';
 import { runProblem } from '../../records';
 import { BenchmarkDriver } from '../driver';
+import { RUN_ERRORS } from '../errortext';
 
 const code = (source: string, tags: string[] = []) => ({
   cell_type: 'code',
@@ -121,6 +122,45 @@ describe('timing a user notebook against a real kernel', () => {
       // Nothing lost: every record saved, in order.
       const saved = await savedRuns(jupyter.manager, name);
       expect(saved.map(r => r.id)).toEqual([...records, failed].map(r => r.id));
+    } finally {
+      driver.dispose();
+      await closeNotebook(panel);
+    }
+  }, 300_000);
+
+  it('measures the layout and code hash per device: an edit between devices gets its own hash, one after a device started fails it', async () => {
+    const name = 'timing-edited.ipynb';
+    const panel = await openNotebook(jupyter.manager, name, USER_NOTEBOOK);
+    const model = panel.content.model!;
+    const loop = (seconds: number) =>
+      `started = time.perf_counter()\nwhile time.perf_counter() - started < ${seconds}:\n    y = x @ x`;
+    model.cells.get(3).sharedModel.setSource(loop(0.3));
+    const driver = new BenchmarkDriver();
+    driver.changed.connect((_, event) => {
+      if (event.index === 0 && event.phase === 'recorded') {
+        // Between two devices: the next one is timed under the new code.
+        model.cells.get(3).sharedModel.setSource(loop(0.4));
+      } else if (event.index === 1 && event.phase === 'restarting') {
+        // The second device has started: its record names the code it
+        // started with, which is no longer what would run.
+        model.cells.get(3).sharedModel.setSource(loop(0.5));
+      }
+    });
+    try {
+      const records = await driver.timeNotebook(panel, {
+        devices: ['cpu', 'cpu', 'cpu'],
+        machineLabel: 'test machine'
+      });
+      expect(records.map(r => r.status)).toEqual(['ok', 'failed', 'ok']);
+      for (const record of records) {
+        expect(runProblem(record)).toBeNull();
+      }
+      expect(records[1].error).toBe(RUN_ERRORS.cellsChanged);
+      const hashes = records.map(r => r.code_sha256);
+      expect(new Set(hashes).size).toBe(3);
+      // The last device ran the code of the last edit, and says so.
+      const cells = records[2].cells as unknown as Cell[];
+      expect(cells[1].seconds).toBeGreaterThanOrEqual(0.5);
     } finally {
       driver.dispose();
       await closeNotebook(panel);
