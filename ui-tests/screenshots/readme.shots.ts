@@ -1,7 +1,7 @@
 /**
  * The README's screenshots, from the real UI: the sidebar in the light and
- * dark themes after a quick benchmark on the CPU, the recorded runs, and a
- * run in progress. Written to docs/images/*.png (run `make screenshots`).
+ * dark themes after a quick benchmark on the CPU, the recorded runs, the
+ * HTML report they export, and a run in progress. Written to docs/images/*.png (run `make screenshots`).
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'node:path';
@@ -69,6 +69,39 @@ test('README screenshots', async ({ page }) => {
     ...shot,
     path: path.join(IMAGES, 'panel-light.png')
   });
+
+  // The HTML report those two runs export, opened in a page of its own as a
+  // reader would (it is one self-contained file: no script, no request).
+  const report = 'readme-report.html';
+  const exported = await page.evaluate(
+    path =>
+      window.jupyterapp.commands.execute('device-bench:export-report', {
+        format: 'html',
+        path
+      }) as Promise<{ ok: boolean }>,
+    report
+  );
+  expect(exported.ok).toBe(true);
+  const html = await page.evaluate(
+    async path =>
+      String(
+        (
+          await window.jupyterapp.serviceManager.contents.get(path, {
+            content: true
+          })
+        ).content
+      ),
+    report
+  );
+  const viewer = await page.context().newPage();
+  await viewer.route('**/*', route => route.abort());
+  await viewer.setViewportSize({ width: 1280, height: 900 });
+  await viewer.setContent(html, { waitUntil: 'load' });
+  await viewer.screenshot({
+    path: path.join(IMAGES, 'report-html.png'),
+    fullPage: true
+  });
+  await viewer.close();
 
   // The recorded runs with the other sections collapsed.
   await setExpanded(page, 'devices', false);
