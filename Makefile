@@ -146,7 +146,7 @@ bench-notebook: setup
 
 .PHONY: test-gateway bench-gateway
 # The full gateway suite (src/kernel/__tests__/gateway.integration.spec.ts,
-# about 6 minutes on 2 cores): a real Kernel Gateway, a server with
+# about 2 to 7 minutes on 2 cores): a real Kernel Gateway, a server with
 # --gateway-url to it; 20 restarts in a row, Cancel, the panel across
 # restarts (docs/gateway.md). `make test` runs its smoke spec instead (in
 # `jest`), which keeps CI within 30 minutes.

@@ -30,7 +30,7 @@ module.exports = {
   roots: ['<rootDir>/src'],
   testRegex: 'src/.*/__tests__/.*\\.spec\\.tsx?$',
   // The full gateway suite runs on its own (`make test-gateway`,
-  // docs/gateway.md): about 6 minutes. Its smoke spec
+  // docs/gateway.md): about 2 to 7 minutes. Its smoke spec
   // (gatewaySmoke.integration.spec.ts) runs here, in `make test`.
   testPathIgnorePatterns: [
     '/node_modules/',
