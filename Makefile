@@ -80,6 +80,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Every jest spec under src/ but the full gateway suite (jest.config.js); the
+# gateway smoke spec (src/kernel/__tests__/gatewaySmoke.integration.spec.ts,
+# about 1.5 minutes: a real Kernel Gateway) is one of them.
 jest: setup
 	npx jest
 
@@ -142,10 +145,11 @@ bench-notebook: setup
 	$(VENV)/bin/python bench/bench_overhead.py --scale 0.1
 
 .PHONY: test-gateway bench-gateway
-# The gateway suite (src/kernel/__tests__/gateway.integration.spec.ts): a real
-# Kernel Gateway, a server with --gateway-url to it. Not yet in `make test`:
-# JupyterLab now and then leaves a cancelled kernel_info unhandled there,
-# which fails a jest test (docs/gateway.md).
+# The full gateway suite (src/kernel/__tests__/gateway.integration.spec.ts,
+# about 2 to 7 minutes on 2 cores): a real Kernel Gateway, a server with
+# --gateway-url to it; 20 restarts in a row, Cancel, the panel across
+# restarts (docs/gateway.md). `make test` runs its smoke spec instead (in
+# `jest`), which keeps CI within 30 minutes.
 test-gateway: setup
 	npx jest -c jest.gateway.config.js
 

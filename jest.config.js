@@ -29,7 +29,9 @@ module.exports = {
   // .venv, node_modules or the built labextension for them.
   roots: ['<rootDir>/src'],
   testRegex: 'src/.*/__tests__/.*\\.spec\\.tsx?$',
-  // The gateway suite runs on its own (`make test-gateway`, docs/gateway.md).
+  // The full gateway suite runs on its own (`make test-gateway`,
+  // docs/gateway.md): about 2 to 7 minutes. Its smoke spec
+  // (gatewaySmoke.integration.spec.ts) runs here, in `make test`.
   testPathIgnorePatterns: [
     '/node_modules/',
     'gateway\\.integration\\.spec\\.ts$'

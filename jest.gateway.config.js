@@ -1,7 +1,7 @@
-// The gateway suite (`make test-gateway`): a real Jupyter Kernel Gateway and
-// a Jupyter server with --gateway-url to it (docs/gateway.md). Not yet part
-// of `make test`: JupyterLab sometimes leaves a cancelled kernel_info request
-// unhandled after a reconnection, which fails the jest test it happens in.
+// The full gateway suite (`make test-gateway`): a real Jupyter Kernel Gateway
+// and a Jupyter server with --gateway-url to it (docs/gateway.md). About 2 to 7
+// minutes on 2 cores, so not in `make test`; its smoke spec
+// (gatewaySmoke.integration.spec.ts, in the default config) is.
 const base = require('./jest.config');
 
 module.exports = {

@@ -122,3 +122,12 @@ export async function startGateway(): Promise<IGateway> {
   }
   return { url, process: child, log: () => output, stop };
 }
+
+/**
+ * `min … s, median … s, max … s` of `ms`, for the printed figures.
+ */
+export function figures(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const s = (v: number) => (v / 1000).toFixed(2);
+  return `min ${s(sorted[0])} s, median ${s(sorted[Math.floor(sorted.length / 2)])} s, max ${s(sorted[sorted.length - 1])} s`;
+}

@@ -88,6 +88,7 @@ export async function ensureUsable(
   const what = options.what ?? 'the kernel to answer kernel_info';
   let tryMs = options.infoMs ?? INFO_MS;
   let reconnects = 0;
+  const lost: Kernel.IShellFuture[] = [];
   const alive = () => {
     options.check?.();
     if (kernel.isDisposed || kernel.status === 'dead') {
@@ -140,12 +141,21 @@ export async function ensureUsable(
       }
     }
     if (answered) {
+      if (lost.length) {
+        await settleLost(kernel, lost, Math.min(tryMs, left()));
+      }
       return { ms: performance.now() - started, reconnects };
     }
     if (left() <= 0) {
       throw gaveUp();
     }
-    // Nothing reaches the kernel on this websocket: make a new one.
+    // Nothing reaches the kernel on this websocket: make a new one. The
+    // kernel_info requests still waiting for a reply now were lost with it.
+    for (const future of pendingKernelInfo(kernel)) {
+      if (!lost.includes(future)) {
+        lost.push(future);
+      }
+    }
     reconnects++;
     await withTimeout(
       kernel.reconnect(),
@@ -155,5 +165,71 @@ export async function ensureUsable(
     if (reconnects >= SHORT_TRIES) {
       tryMs = Math.min(Math.round(tryMs * 1.5), LONGEST_MS);
     }
+  }
+}
+
+/**
+ * The kernel_info requests of `kernel` that are still waiting for a reply
+ * (JupyterLab's own, sent whenever a websocket opens, and ensureUsable's).
+ *
+ * JupyterLab keeps them in the connection's private `_futures` (by message
+ * id) and exposes no list; where a JupyterLab version has no such map, none
+ * are found, and nothing else changes.
+ */
+function pendingKernelInfo(
+  kernel: Kernel.IKernelConnection
+): Kernel.IShellFuture[] {
+  const futures = (kernel as unknown as { _futures?: unknown })._futures;
+  if (!(futures instanceof Map)) {
+    return [];
+  }
+  return [...(futures.values() as Iterable<Kernel.IShellFuture>)].filter(
+    future =>
+      !future.isDisposed &&
+      future.msg?.channel === 'shell' &&
+      future.msg.header?.msg_type === 'kernel_info_request'
+  );
+}
+
+/**
+ * Send the kernel_info requests lost with a deaf websocket again, with the
+ * same message, on the connection that has just answered, so that their
+ * replies settle them; wait for that, at most `ms`.
+ *
+ * Why: when a websocket opens, JupyterLab sends a kernel_info request and
+ * chains `.then()` on it without a `catch` (`_updateConnectionStatus` in
+ * `@jupyterlab/services`' `lib/kernel/default.js`). On a deaf websocket the
+ * reply never comes; the reconnection leaves the request pending, and the
+ * next restart of this connection (the user's, or the server's auto-restart
+ * of a dead kernel) cancels it ("Canceled future for kernel_info_request
+ * message before replies were done"), which then goes unhandled. Answered,
+ * it never rejects. JupyterLab's private `_sendMessage` sends a message
+ * without a new future, so that the reply reaches the pending one; where it
+ * is missing, nothing is sent (docs/gateway.md).
+ */
+async function settleLost(
+  kernel: Kernel.IKernelConnection,
+  lost: Kernel.IShellFuture[],
+  ms: number
+): Promise<void> {
+  const send = (kernel as unknown as { _sendMessage?: (msg: unknown) => void })
+    ._sendMessage;
+  const pending = new Set(pendingKernelInfo(kernel));
+  const waiting: Promise<unknown>[] = [];
+  for (const future of lost) {
+    if (!pending.has(future) || typeof send !== 'function') {
+      continue;
+    }
+    try {
+      send.call(kernel, future.msg);
+      waiting.push(future.done.catch(() => undefined));
+    } catch {
+      // Not connected or dead: the next ensureUsable finds it again.
+    }
+  }
+  if (waiting.length) {
+    await withTimeout(Promise.all(waiting), Math.max(1, ms), 'replies').catch(
+      () => undefined
+    );
   }
 }

@@ -15,7 +15,7 @@ import {
 import { JupyterServer } from '@jupyterlab/testing';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { startGateway, type IGateway } from '../../__tests__/gateway';
+import { figures, startGateway, type IGateway } from '../../__tests__/gateway';
 import {
   closeNotebook,
   openNotebook,
@@ -28,6 +28,7 @@ import { DEVICE_CELL_TAG } from '../../common/contract';
 import { findTaggedCell, setDeviceCell } from '../../notebook/deviceCell';
 import { DevicePanelModel } from '../../panel/model';
 import { DeviceProbeService } from '../service';
+import { withTimeout } from '../../common/timeout';
 import { ensureUsable } from '../../common/usable';
 
 /**
@@ -59,12 +60,6 @@ async function ask(
   } finally {
     future.dispose();
   }
-}
-
-function figures(ms: number[]): string {
-  const sorted = [...ms].sort((a, b) => a - b);
-  const s = (v: number) => (v / 1000).toFixed(2);
-  return `min ${s(sorted[0])} s, median ${s(sorted[Math.floor(sorted.length / 2)])} s, max ${s(sorted[sorted.length - 1])} s`;
 }
 
 describe('kernels behind a Jupyter Kernel Gateway', () => {
@@ -181,7 +176,9 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
         let reconnects = 0;
         if (how === 'restart') {
           // JupyterLab's own restart, as the toolbar's button does it.
-          await context.restartKernel();
+          // Bounded: a restart whose websocket never opens must fail
+          // this test, not hang it.
+          await withTimeout(context.restartKernel(), USABLE_MS, 'the restart');
           reconnects = (await ensureUsable(context.session!.kernel!, USABLE_MS))
             .reconnects;
         } else {
@@ -191,7 +188,11 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
         const ms = performance.now() - started;
         // Usable means a reply on this connection, whatever the status says.
         const kernel = context.session!.kernel!;
-        const info = await kernel.requestKernelInfo();
+        const info = await withTimeout(
+          kernel.requestKernelInfo(),
+          USABLE_MS,
+          'a kernel_info reply after the kernel was usable'
+        );
         expect(info?.content.status).toBe('ok');
         times.push(ms);
         reconnected += reconnects ? 1 : 0;
