@@ -21,7 +21,7 @@ const src = join(root, 'src');
 export const ALLOWED = {
   common: [],
   tokens: ['kernel/types'],
-  settings: [],
+  settings: ['common'],
   icons: [],
   kernel: ['common', 'tokens', 'settings'],
   records: ['common', 'kernel/types'],

@@ -7,6 +7,7 @@ import type {
 } from '@jupyterlab/application';
 import { ILayoutRestorer } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import {
@@ -17,7 +18,7 @@ import {
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
 import { chipIcon } from '../icons';
-import { SETTINGS_ID } from '../settings';
+import { SETTINGS_ID, translateSettingsSchema } from '../settings';
 import {
   CommandIDs,
   ICurrentKernelWidget,
@@ -58,7 +59,13 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
   autoStart: true,
   requires: [IDeviceProbe, ICurrentKernelWidget],
   provides: IDevicePanel,
-  optional: [ITranslator, ILayoutRestorer, ICommandPalette, IStateDB],
+  optional: [
+    ITranslator,
+    ILayoutRestorer,
+    ICommandPalette,
+    IStateDB,
+    ISettingRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     probe: IDeviceProbe,
@@ -66,8 +73,12 @@ export const panelPlugin: JupyterFrontEndPlugin<IDevicePanel> = {
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    state: IStateDB | null
+    state: IStateDB | null,
+    settingRegistry: ISettingRegistry | null
   ): IDevicePanel => {
+    // The Settings Editor's titles and descriptions in the UI language
+    // (nothing to do in English).
+    translateSettingsSchema(settingRegistry, translator, TRANSLATION_DOMAIN);
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new DevicePanelModel(probe);
     const view = new DevicePanelView({

@@ -195,3 +195,42 @@ test('a fix reason and a backend row in Chinese (CPU-only torch, fake RTX 3070 T
   await expect(reason).toContainText('NVIDIA GeForce RTX 3070 Ti Laptop GPU');
   await expect(reason).not.toContainText('minor-version');
 });
+
+test('the Settings Editor shows the settings in Chinese (the frontend translates the schema)', async ({
+  page
+}) => {
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('settingeditor:open', {
+      query: '设备测速'
+    })
+  );
+  const entry = page.locator(
+    '.jp-PluginList-entry[data-id="jupyterlab-device-bench:plugin"]'
+  );
+  await expect(entry.locator('.jp-PluginList-entry-label-text')).toHaveText(
+    '设备测速'
+  );
+  await entry.click();
+  const form = page.locator('.jp-SettingsPanel');
+  await expect(form.locator('.jp-SettingsHeader-title')).toHaveText('设备测速');
+  await expect(form.locator('.jp-SettingsHeader-title')).toHaveAttribute(
+    'title',
+    'PyTorch 设备面板和设备选择器的设置。'
+  );
+  await expect(
+    form.getByText('默认基准测试配置', { exact: true })
+  ).toBeVisible();
+  await expect(form.getByText('Default benchmark profile')).toHaveCount(0);
+
+  // The registry fetches the plugin anew (in English) after every save; its
+  // schema is translated again.
+  const title = await page.evaluate(async () => {
+    const id = 'jupyterlab-device-bench:plugin';
+    const registry = await window.galata.getPlugin(
+      '@jupyterlab/apputils-extension:settings'
+    );
+    await registry!.reload(id);
+    return registry!.plugins[id]!.schema.properties!.defaultProfile.title;
+  });
+  expect(title).toBe('默认基准测试配置');
+});
