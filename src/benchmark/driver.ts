@@ -13,6 +13,7 @@ import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Contents, Kernel, KernelMessage } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
+import { shellReply } from '../common/reply';
 import { TimeoutError, waitUntil, withTimeout } from '../common/timeout';
 import { ANSWER_MS, ensureUsable } from '../common/usable';
 import { notReadyError, RUN_ERRORS, WAITS } from './errortext';
@@ -455,8 +456,9 @@ async function silentRequest(
     });
     let reply: KernelMessage.IExecuteReplyMsg;
     try {
+      // The reply alone: its `idle` on IOPub can be lost (see reply.ts).
       reply = await withTimeout(
-        future.done,
+        shellReply(future),
         SILENT_TIMEOUT_MS,
         'the kernel to answer a timing request'
       );

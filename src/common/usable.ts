@@ -10,6 +10,7 @@
  * (`kernel.reconnect()`) cures it at once. See docs/gateway.md.
  */
 import type { Kernel } from '@jupyterlab/services';
+import { kernelInfoReply } from './reply';
 import { TimeoutError, waitUntil, withTimeout } from './timeout';
 
 /**
@@ -120,9 +121,10 @@ export async function ensureUsable(
         what
       );
       const wait = Math.min(tryMs, left());
-      await withTimeout(kernel.requestKernelInfo(), wait, 'kernel_info');
-      // The reply came; the status follows from the same request's
-      // messages on IOPub.
+      // The reply alone counts: its `idle` on IOPub can be lost on a
+      // connection whose kernel was restarted elsewhere (see reply.ts).
+      await kernelInfoReply(kernel, wait);
+      // The reply came; the status follows from IOPub.
       await waitUntil(
         () => {
           alive();

@@ -11,6 +11,7 @@ import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import { CONTRACT, fillTemplate } from '../common/contract';
 import { TimeoutError, withTimeout } from '../common/timeout';
+import { shellReply } from '../common/reply';
 import type { IDeviceProbe, IProbeReport, ProbeOutcome } from '../tokens';
 import {
   DOCTOR_SOURCE,
@@ -418,7 +419,8 @@ export class DeviceProbeService implements IDeviceProbe {
         startClock();
       }
     };
-    const replied = future.done.then(
+    // The reply alone: its `idle` on IOPub can be lost (see reply.ts).
+    const replied = shellReply(future).then(
       (reply): ProbeOutcome => {
         // The process that answered: a message from another one later
         // means a restart (see _onIopub).

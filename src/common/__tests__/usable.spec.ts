@@ -12,7 +12,10 @@ import { ensureUsable } from '../usable';
  * reconnections (a deaf websocket), then says idle.
  */
 class FakeKernel {
-  constructor(readonly deafUntil: number) {}
+  constructor(
+    readonly deafUntil: number,
+    readonly idleLost = false
+  ) {}
   status: Kernel.Status = 'starting';
   connectionStatus: Kernel.ConnectionStatus = 'connected';
   isDisposed = false;
@@ -21,16 +24,41 @@ class FakeKernel {
   statusChanged = new Signal<this, Kernel.Status>(this);
   connectionStatusChanged = new Signal<this, Kernel.ConnectionStatus>(this);
 
-  requestKernelInfo(): Promise<unknown> {
+  username = 'fake';
+  clientId = 'fake-client';
+  disposed = 0;
+
+  /**
+   * A kernel_info request's future: it never settles while deaf; else
+   * its reply comes, then the status says idle.
+   */
+  sendShellMessage(msg: { header: { msg_type: string } }) {
+    expect(msg.header.msg_type).toBe('kernel_info_request');
     this.requests++;
-    if (this.reconnects < this.deafUntil) {
-      return new Promise(() => undefined);
+    const reply = { content: { status: 'ok' } };
+    const deaf = this.reconnects < this.deafUntil;
+    if (!deaf) {
+      setTimeout(() => {
+        this.status = 'idle';
+        this.statusChanged.emit('idle');
+      }, 1);
     }
-    setTimeout(() => {
-      this.status = 'idle';
-      this.statusChanged.emit('idle');
-    }, 1);
-    return Promise.resolve({ content: { status: 'ok' } });
+    const future = {
+      onReply: undefined as ((reply: unknown) => void) | undefined,
+      done:
+        deaf || this.idleLost
+          ? new Promise(() => undefined)
+          : Promise.resolve(reply),
+      dispose: () => {
+        this.disposed++;
+      }
+    };
+    if (!deaf && this.idleLost) {
+      // The reply comes; its idle on IOPub never does, so `done` would
+      // never settle.
+      setTimeout(() => future.onReply?.(reply), 1);
+    }
+    return future;
   }
 
   reconnect(): Promise<void> {
@@ -59,12 +87,22 @@ describe('ensureUsable', () => {
     expect(fake.status).toBe('idle');
   });
 
+  it('counts the reply alone when its idle status is lost', async () => {
+    const fake = new FakeKernel(0, true);
+    const result = await ensureUsable(asKernel(fake), 5000, { infoMs: 200 });
+    expect(result.reconnects).toBe(0);
+    expect(fake.requests).toBe(1);
+    expect(fake.disposed).toBe(1);
+  });
+
   it('reconnects a deaf connection until the kernel answers', async () => {
     const fake = new FakeKernel(2);
     const result = await ensureUsable(asKernel(fake), 5000, { infoMs: 20 });
     expect(result.reconnects).toBe(2);
     expect(fake.reconnects).toBe(2);
     expect(fake.requests).toBe(3);
+    // The deaf tries' futures are not left pending on the connection.
+    expect(fake.disposed).toBe(3);
   });
 
   it('gives up with a TimeoutError naming what it waited for', async () => {

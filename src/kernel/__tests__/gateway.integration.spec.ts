@@ -29,6 +29,7 @@ import { findTaggedCell, setDeviceCell } from '../../notebook/deviceCell';
 import { DevicePanelModel } from '../../panel/model';
 import { DeviceProbeService } from '../service';
 import { withTimeout } from '../../common/timeout';
+import { kernelInfoReply } from '../../common/reply';
 import { ensureUsable } from '../../common/usable';
 
 /**
@@ -188,8 +189,9 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
         const ms = performance.now() - started;
         // Usable means a reply on this connection, whatever the status says.
         const kernel = context.session!.kernel!;
-        const info = await withTimeout(
-          kernel.requestKernelInfo(),
+        // (The reply, not `done`: see src/common/reply.ts.)
+        const info = await kernelInfoReply(
+          kernel,
           USABLE_MS,
           'a kernel_info reply after the kernel was usable'
         );

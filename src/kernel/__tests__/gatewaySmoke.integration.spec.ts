@@ -24,6 +24,7 @@ import { KERNEL, startServer, waitFor } from '../../__tests__/server';
 import { SMALL_RUN } from '../../__tests__/smallRun';
 import { BenchmarkDriver, replaceKernel } from '../../benchmark/driver';
 import { withTimeout } from '../../common/timeout';
+import { kernelInfoReply } from '../../common/reply';
 import { ensureUsable } from '../../common/usable';
 import { DevicePanelModel } from '../../panel/model';
 import { DeviceProbeService } from '../service';
@@ -141,8 +142,9 @@ describe('kernels behind a Jupyter Kernel Gateway (smoke)', () => {
         }
         const ms = performance.now() - started;
         // Usable means a reply on this connection, whatever the status says.
-        const info = await withTimeout(
-          context.session!.kernel!.requestKernelInfo(),
+        // (The reply, not `done`: see src/common/reply.ts.)
+        const info = await kernelInfoReply(
+          context.session!.kernel!,
           USABLE_MS,
           'a kernel_info reply after the kernel was usable'
         );
