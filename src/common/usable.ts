@@ -89,7 +89,6 @@ export async function ensureUsable(
   const what = options.what ?? 'the kernel to answer kernel_info';
   let tryMs = options.infoMs ?? INFO_MS;
   let reconnects = 0;
-  const lost: Kernel.IShellFuture[] = [];
   const alive = () => {
     options.check?.();
     if (kernel.isDisposed || kernel.status === 'dead') {
@@ -143,21 +142,17 @@ export async function ensureUsable(
       }
     }
     if (answered) {
-      if (lost.length) {
-        await settleLost(kernel, lost, Math.min(tryMs, left()));
-      }
+      // Every kernel_info request still pending now was lost: sent on a
+      // deaf websocket, or answered while its idle on IOPub was lost
+      // (reply.ts). The next restart would cancel it, JupyterLab's own into
+      // an unhandled rejection.
+      await settleLost(kernel, Math.min(tryMs, left()));
       return { ms: performance.now() - started, reconnects };
     }
     if (left() <= 0) {
       throw gaveUp();
     }
-    // Nothing reaches the kernel on this websocket: make a new one. The
-    // kernel_info requests still waiting for a reply now were lost with it.
-    for (const future of pendingKernelInfo(kernel)) {
-      if (!lost.includes(future)) {
-        lost.push(future);
-      }
-    }
+    // Nothing reaches the kernel on this websocket: make a new one.
     reconnects++;
     await withTimeout(
       kernel.reconnect(),
@@ -194,9 +189,11 @@ function pendingKernelInfo(
 }
 
 /**
- * Send the kernel_info requests lost with a deaf websocket again, with the
+ * Send the kernel_info requests still pending on `kernel` again, with the
  * same message, on the connection that has just answered, so that their
- * replies settle them; wait for that, at most `ms`.
+ * replies (and the idle after each) settle them; wait for that, at most `ms`.
+ * Called once the kernel has answered: any request still pending then was
+ * lost (with a deaf websocket, or its idle on IOPub). None in the usual case.
  *
  * Why: when a websocket opens, JupyterLab sends a kernel_info request and
  * chains `.then()` on it without a `catch` (`_updateConnectionStatus` in
@@ -211,16 +208,14 @@ function pendingKernelInfo(
  */
 async function settleLost(
   kernel: Kernel.IKernelConnection,
-  lost: Kernel.IShellFuture[],
   ms: number
 ): Promise<void> {
   const send = (kernel as unknown as { _sendMessage?: (msg: unknown) => void })
     ._sendMessage;
-  const pending = new Set(pendingKernelInfo(kernel));
   const waiting: Promise<unknown>[] = [];
-  for (const future of lost) {
-    if (!pending.has(future) || typeof send !== 'function') {
-      continue;
+  for (const future of pendingKernelInfo(kernel)) {
+    if (typeof send !== 'function') {
+      break;
     }
     try {
       send.call(kernel, future.msg);
