@@ -1,6 +1,10 @@
 const fs = require('node:fs');
 const { TABLE_FILE } = require('./setup');
 
+// `make test-faults` runs the browser's faults first and keeps their rows
+// (DEVICE_BENCH_FAULT_TABLE_KEEP); run alone, the suite starts a new table.
 module.exports = async () => {
-  fs.rmSync(TABLE_FILE, { force: true });
+  if (!process.env.DEVICE_BENCH_FAULT_TABLE_KEEP) {
+    fs.rmSync(TABLE_FILE, { force: true });
+  }
 };

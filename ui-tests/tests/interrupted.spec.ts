@@ -1,19 +1,29 @@
 /**
  * Faults only a browser has: the page reloaded, or its tab closed, while a
  * one-click benchmark runs (real JupyterLab, real kernel with torch, real
- * MNIST digits, Chromium). Five times each.
+ * MNIST digits, Chromium).
  *
  * Every record of a device that ended must be on disk; the device that was
  * running when the page went must show as interrupted after reopening,
  * never a silent gap; a kernel still busy with it must be said, with a way
  * to stop it.
+ *
+ * `make test` tries each fault once. The fault suite (`make test-faults`)
+ * sets DEVICE_BENCH_FAULT_TRIES=5 and adds a row for each fault to its
+ * table (records lost, invalid metadata, uncaught errors in the page).
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
+import * as fs from 'node:fs';
+import { resolve } from 'node:path';
 import { SMALL_RUN as SMALL } from '../../src/__tests__/smallRun';
+import { readDeviceBench } from '../../src/records/validate';
 
 const PANEL = '#jp-DeviceBench-panel';
-const TRIES = 5;
+const FAULT_SUITE = !!process.env.DEVICE_BENCH_FAULT_TRIES;
+const TRIES = FAULT_SUITE ? Number(process.env.DEVICE_BENCH_FAULT_TRIES) : 1;
+/** The fault suite's table (src/__faults__/table.ts writes the same file). */
+const TABLE_FILE = resolve(__dirname, '..', '..', 'faults-report.jsonl');
 
 // Restarts need the real kernels API (see benchmark.spec.ts).
 test.use({ kernels: null });
@@ -56,13 +66,76 @@ async function reopen(page: Page, path: string): Promise<void> {
   }).toPass({ timeout: 60_000 });
 }
 
-async function savedRuns(page: Page, file: string): Promise<any[]> {
+async function savedMetadata(page: Page, file: string): Promise<any> {
   return page.evaluate(async p => {
     const model = await window.jupyterapp.serviceManager.contents.get(p, {
       content: true
     });
-    return (model.content as any).metadata.device_bench?.runs ?? [];
+    return (model.content as any).metadata;
   }, file);
+}
+
+async function savedRuns(page: Page, file: string): Promise<any[]> {
+  return (await savedMetadata(page, file)).device_bench?.runs ?? [];
+}
+
+/**
+ * What a fault cost, counted over every try: records of devices that ended
+ * (in an earlier try, or before the fault in this one) missing from disk,
+ * times the saved metadata was invalid, errors uncaught in the page.
+ */
+class FaultCount {
+  lost = 0;
+  invalid = 0;
+  uncaught = 0;
+  private _ended = new Set<string>();
+
+  /** Count the page's uncaught errors. */
+  watch(page: Page): void {
+    page.on('pageerror', error => {
+      this.uncaught++;
+      console.log(`uncaught in the page: ${error}`);
+    });
+  }
+
+  /**
+   * After a try: check the file on disk. Every record that ended in an
+   * earlier try must still be there, and this try must have added `added`
+   * records that are not `running`.
+   */
+  async check(page: Page, file: string, added: number): Promise<void> {
+    const read = readDeviceBench(await savedMetadata(page, file));
+    if (read.problems.length || read.invalid.length) {
+      this.invalid++;
+    }
+    const onDisk = new Set<string>(read.runs.map(r => r.id));
+    this.lost += [...this._ended].filter(id => !onDisk.has(id)).length;
+    const fresh = read.runs.filter(
+      r => r.status !== 'running' && !this._ended.has(r.id)
+    );
+    this.lost += Math.max(0, added - fresh.length);
+    fresh.forEach(r => this._ended.add(r.id));
+  }
+
+  /** In the fault suite, a row of its table; always: nothing lost. */
+  report(fault: string, notes: string): void {
+    if (FAULT_SUITE) {
+      const row = {
+        fault,
+        tries: TRIES,
+        lost: this.lost,
+        invalid: this.invalid,
+        uncaught: this.uncaught,
+        notes
+      };
+      fs.appendFileSync(TABLE_FILE, JSON.stringify(row) + '\n');
+    }
+    expect({
+      lost: this.lost,
+      invalid: this.invalid,
+      errors: this.uncaught
+    }).toEqual({ lost: 0, invalid: 0, errors: 0 });
+  }
 }
 
 /**
@@ -136,9 +209,14 @@ async function startRun(
 
 /**
  * After reopening: the notice, the kernel stopped when it was still busy;
- * resolves with the runs on disk once no `running` record is left.
+ * resolves with the runs on disk once no `running` record is left (and
+ * counts in `stopped` the kernels it had to stop).
  */
-async function afterReopen(page: Page, file: string): Promise<any[]> {
+async function afterReopen(
+  page: Page,
+  file: string,
+  stopped = { count: 0 }
+): Promise<any[]> {
   const busy = page.getByText(/did not end in this page/);
   const interrupted = page.getByText(/was interrupted/);
   await expect(busy.or(interrupted).first()).toBeVisible({ timeout: 60_000 });
@@ -150,6 +228,7 @@ async function afterReopen(page: Page, file: string): Promise<any[]> {
           .kernel.id
     );
     await page.getByRole('button', { name: 'Stop the kernel' }).click();
+    stopped.count++;
     await expect(interrupted.first()).toBeVisible({ timeout: 60_000 });
     const kernels = await page.evaluate(
       async () => (
@@ -176,15 +255,18 @@ async function afterReopen(page: Page, file: string): Promise<any[]> {
 test('a page reloaded mid-run leaves the finished records and an interrupted one', async ({
   page
 }) => {
-  test.setTimeout(TRIES * 120_000);
+  test.setTimeout(TRIES * 120_000 + 60_000);
   page.on('dialog', dialog => void dialog.accept()); // "Leave site?"
+  const count = new FaultCount();
+  count.watch(page);
+  const stopped = { count: 0 };
   const file = await openBenchmark(page);
   for (let i = 0; i < TRIES; i++) {
     console.log(`reload, try ${i + 1}`);
     await startRun(page, ['cpu'], LONG, 0);
     await (page as IJupyterLabPageFixture).reload({ waitForIsReady: false });
     await reopen(page, file);
-    const runs = await afterReopen(page, file);
+    const runs = await afterReopen(page, file, stopped);
     // Every earlier try's record is still there; this one is interrupted.
     expect(runs.map(r => r.status)).toEqual(Array(i + 1).fill('interrupted'));
     expect(runs[i].device).toBe('cpu');
@@ -194,14 +276,24 @@ test('a page reloaded mid-run leaves the finished records and an interrupted one
         `${PANEL} .jp-DeviceBench-runs tbody tr[data-status="interrupted"]`
       )
     ).toHaveCount(i + 1);
+    // The interrupted record, added on reopening.
+    await count.check(page, file, 1);
   }
+  count.report(
+    'the page reloaded mid-run (training; Galata, Chromium)',
+    `${TRIES} interrupted records after reopening; ` +
+      `the kernel still busy and stopped by the user ${stopped.count} times`
+  );
 });
 
 test('a tab closed mid-run leaves the finished records and an interrupted one', async ({
   page
 }) => {
-  test.setTimeout(TRIES * 150_000);
+  test.setTimeout(TRIES * 150_000 + 60_000);
+  const count = new FaultCount();
+  count.watch(page);
   const file = await openBenchmark(page);
+  const stopped = { count: 0 };
   let current: Page = page;
   for (let i = 0; i < TRIES; i++) {
     console.log(`tab close, try ${i + 1}`);
@@ -210,6 +302,7 @@ test('a tab closed mid-run leaves the finished records and an interrupted one', 
     const next = await current.context().newPage();
     await current.close({ runBeforeUnload: false });
     current = next;
+    count.watch(current);
     await current.goto('/lab');
     await current.waitForFunction(
       () => typeof (window as any).jupyterapp === 'object'
@@ -219,12 +312,20 @@ test('a tab closed mid-run leaves the finished records and an interrupted one', 
     await current.evaluate(() =>
       window.jupyterapp.commands.execute('device-bench:open-panel')
     );
-    const runs = await afterReopen(current, file);
+    const runs = await afterReopen(current, file, stopped);
     expect(runs.map(r => r.status)).toEqual(
       Array(i + 1)
         .fill(['ok', 'interrupted'])
         .flat()
     );
+    // The first device's ok record (saved before the tab closed) and the
+    // second one's interrupted record.
+    await count.check(current, file, 2);
   }
   await current.close();
+  count.report(
+    'the tab closed mid-run (second of two devices training; Galata, Chromium)',
+    `${TRIES} ok + ${TRIES} interrupted records after reopening; ` +
+      `the kernel still busy and stopped by the user ${stopped.count} times`
+  );
 });
