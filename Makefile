@@ -121,9 +121,9 @@ prepare:
 
 # The wheel check (mostly a production JavaScript build and a pip install)
 # beside pytest (mostly torch kernels): about 3 minutes less on 2 cores.
-# Each one's output is printed when it ends.
+# Their lines interleave (each line whole).
 wheel-and-pytest:
-	$(MAKE) -j2 --output-sync=target check-wheel pytest
+	$(MAKE) -j2 --output-sync=line check-wheel pytest
 
 test: prepare lint jest ui-test wheel-and-pytest
 
