@@ -104,8 +104,8 @@ pytest: setup $(STAMPS)/venv-notorch
 # during a run, 50 runs in a row (jest, src/__faults__/), and the faults only
 # a browser has: the page reloaded and the tab closed mid-run, five times
 # each (Galata, ui-tests/tests/interrupted.spec.ts, which `make test` runs
-# with one try each). Prints one table of what each fault cost. Not part of
-# `make test`: it takes about 20 minutes on 2 cores, and with it `make test`
+# with two tries each). Prints one table of what each fault cost. Not part of
+# `make test`: it takes 20 to 25 minutes on 2 cores, and with it `make test`
 # would pass CI's 30 minutes.
 test-faults: setup chromium
 	rm -f faults-report.jsonl
@@ -120,10 +120,14 @@ prepare:
 	$(MAKE) -j3 --output-sync=target $(STAMPS)/venv $(STAMPS)/venv-notorch node_modules/.package-lock.json
 
 # The wheel check (mostly a production JavaScript build and a pip install)
-# beside pytest (mostly torch kernels): about 3 minutes less on 2 cores.
-# Their lines interleave (each line whole).
-wheel-and-pytest:
-	$(MAKE) -j2 --output-sync=line check-wheel pytest
+# beside pytest (mostly torch kernels): about 3 minutes less on 2 cores. The
+# wheel check's lines start with [wheel]; each fails the target.
+wheel-and-pytest: setup $(STAMPS)/venv-notorch
+	rc=0; \
+	{ $(VENV)/bin/python -u scripts/check_wheel.py 2>&1 | sed -u 's/^/[wheel] /'; } & wheel=$$!; \
+	$(VENV)/bin/python -m pytest || rc=$$?; \
+	wait $$wheel || rc=$$?; \
+	exit $$rc
 
 test: prepare lint jest ui-test wheel-and-pytest
 

@@ -151,34 +151,48 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def check_served(venv: Path, env: dict[str, str], work: Path) -> None:
-    """Start that JupyterLab and fetch the extension's entry point as the browser would."""
-    port = free_port()
-    root = work / "root"
-    root.mkdir()
-    args = [
-        str(venv / "bin" / "jupyter-lab"),
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--IdentityProvider.token=",
-        f"--ServerApp.root_dir={root}",
-    ]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
-    server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        page = None
-        for _ in range(120):
+def start_lab(venv: Path, env: dict[str, str], root: Path) -> tuple[subprocess.Popen, str, str]:
+    """Start that JupyterLab on a free port; the server, its base URL and its /lab page.
+
+    A port found free can be taken before the server binds it (pytest starts kernels meanwhile):
+    the server then exits at once, and another port is tried.
+    """
+    for _ in range(3):
+        port = free_port()
+        args = [
+            str(venv / "bin" / "jupyter-lab"),
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--IdentityProvider.token=",
+            f"--ServerApp.root_dir={root}",
+        ]
+        if os.geteuid() == 0:
+            args.append("--allow-root")
+        server = subprocess.Popen(
+            args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            if server.poll() is not None:
+                break  # it could not bind the port: another one
             try:
                 page = urllib.request.urlopen(f"{base}/lab", timeout=5).read().decode()
-                break
+                return server, base, page
             except OSError:
                 time.sleep(0.5)
-        if page is None:
-            raise SystemExit("the wheel's JupyterLab did not start")
+        server.terminate()
+        server.wait(timeout=30)
+    raise SystemExit("the wheel's JupyterLab did not start (3 ports tried)")
+
+
+def check_served(venv: Path, env: dict[str, str], work: Path) -> None:
+    """Start that JupyterLab and fetch the extension's entry point as the browser would."""
+    root = work / "root"
+    root.mkdir()
+    server, base, page = start_lab(venv, env, root)
+    try:
         match = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S)
         config = json.loads(match.group(1))
         entry = next(e for e in config["federated_extensions"] if e["name"] == NAME)
