@@ -70,6 +70,10 @@ async function render(outcome: ProbeOutcome, show = true) {
   await new Promise(resolve => setTimeout(resolve, 0));
   view.update();
   await new Promise(resolve => requestAnimationFrame(resolve));
+  // The update has been handled by now, but React commits it later (a
+  // task of its own): wait for the view's own promise of that commit. A
+  // fresh clone once read the DOM before it (the status element missing).
+  await view.renderPromise;
   return { probe, model, view, sidebar };
 }
 
