@@ -17,9 +17,10 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { resolve } from 'node:path';
 import { SMALL_RUN as SMALL } from '../../src/__tests__/smallRun';
 import { readDeviceBench } from '../../src/records/validate';
+// The fault suite's table, the file its jest specs write too.
+import { TABLE_FILE } from '../../src/__faults__/setup';
 
 const PANEL = '#jp-DeviceBench-panel';
 const FAULT_SUITE = process.env.DEVICE_BENCH_FAULT_TRIES !== undefined;
@@ -29,8 +30,6 @@ if (!Number.isInteger(TRIES) || TRIES < 1) {
     `DEVICE_BENCH_FAULT_TRIES must be a whole number of at least 1, not ${JSON.stringify(process.env.DEVICE_BENCH_FAULT_TRIES)}`
   );
 }
-/** The fault suite's table (src/__faults__/table.ts writes the same file). */
-const TABLE_FILE = resolve(__dirname, '..', '..', 'faults-report.jsonl');
 
 // Restarts need the real kernels API (see benchmark.spec.ts).
 test.use({ kernels: null });
