@@ -4,7 +4,11 @@
  * test` puts .venv/bin first).
  */
 import { PageConfig } from '@jupyterlab/coreutils';
-import { ServiceManager } from '@jupyterlab/services';
+import {
+  KernelManager,
+  ServerConnection,
+  ServiceManager
+} from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import childProcess, { type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
@@ -161,6 +165,22 @@ export async function startServer(
   throw new Error(
     `Gave up waiting for a Jupyter server to listen on 127.0.0.1 after ${failures.length} tr${failures.length === 1 ? 'y' : 'ies'}:\n${failures.join('\n')}`
   );
+}
+
+/**
+ * A kernel manager for the server started last whose kernel connections
+ * use `socket` for their websockets (one that loses or drops messages on
+ * purpose), ready.
+ */
+export async function kernelsWithSocket(
+  socket: typeof WebSocket
+): Promise<KernelManager> {
+  const kernels = new KernelManager({
+    serverSettings: ServerConnection.makeSettings({ WebSocket: socket }),
+    standby: 'never'
+  });
+  await kernels.ready;
+  return kernels;
 }
 
 /**

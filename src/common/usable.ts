@@ -67,6 +67,11 @@ export namespace ensureUsable {
      * How many times the connection was reconnected on the way.
      */
     reconnects: number;
+    /**
+     * How many kernel_info requests left pending on the connection were
+     * sent again to settle them (see `settleLost`).
+     */
+    resent: number;
   }
 }
 
@@ -146,8 +151,8 @@ export async function ensureUsable(
       // deaf websocket, or answered while its idle on IOPub was lost
       // (reply.ts). The next restart would cancel it, JupyterLab's own into
       // an unhandled rejection.
-      await settleLost(kernel, Math.min(tryMs, left()));
-      return { ms: performance.now() - started, reconnects };
+      const resent = await settleLost(kernel, Math.min(tryMs, left()));
+      return { ms: performance.now() - started, reconnects, resent };
     }
     if (left() <= 0) {
       throw gaveUp();
@@ -189,11 +194,20 @@ function pendingKernelInfo(
 }
 
 /**
- * Send the kernel_info requests still pending on `kernel` again, with the
- * same message, on the connection that has just answered, so that their
- * replies (and the idle after each) settle them; wait for that, at most `ms`.
- * Called once the kernel has answered: any request still pending then was
- * lost (with a deaf websocket, or its idle on IOPub). None in the usual case.
+ * How long the kernel_info requests still pending when the kernel answers
+ * get to settle by themselves before they are sent again: the idle after a
+ * reply that came before ensureUsable's own is usually a few milliseconds
+ * behind it on IOPub.
+ */
+const SETTLE_MS = 500;
+
+/**
+ * Settle the kernel_info requests still pending on `kernel` once it has
+ * answered; how many were sent again. Each gets `SETTLE_MS` to settle by
+ * itself (its idle on its way); one still pending then was lost (sent on a
+ * deaf websocket, or its idle lost on IOPub) and is sent again, with the
+ * same message, on the connection that has just answered, so that its reply
+ * (and the idle after it) settles it; that is waited for, at most `ms`.
  *
  * Why: when a websocket opens, JupyterLab sends a kernel_info request and
  * chains `.then()` on it without a `catch` (`_updateConnectionStatus` in
@@ -209,24 +223,42 @@ function pendingKernelInfo(
 async function settleLost(
   kernel: Kernel.IKernelConnection,
   ms: number
-): Promise<void> {
+): Promise<number> {
   const send = (kernel as unknown as { _sendMessage?: (msg: unknown) => void })
     ._sendMessage;
-  const waiting: Promise<unknown>[] = [];
-  for (const future of pendingKernelInfo(kernel)) {
-    if (typeof send !== 'function') {
-      break;
-    }
+  const ended = new Set<Kernel.IShellFuture>();
+  const settled = (futures: Kernel.IShellFuture[]) =>
+    Promise.all(
+      futures.map(future =>
+        future.done.then(
+          () => ended.add(future),
+          () => ended.add(future)
+        )
+      )
+    );
+  let pending = pendingKernelInfo(kernel);
+  if (typeof send !== 'function' || !pending.length) {
+    return 0;
+  }
+  await withTimeout(
+    settled(pending),
+    Math.max(1, Math.min(SETTLE_MS, ms)),
+    'idle'
+  ).catch(() => undefined);
+  pending = pending.filter(future => !future.isDisposed && !ended.has(future));
+  const resent: Kernel.IShellFuture[] = [];
+  for (const future of pending) {
     try {
       send.call(kernel, future.msg);
-      waiting.push(future.done.catch(() => undefined));
+      resent.push(future);
     } catch {
       // Not connected or dead: the next ensureUsable finds it again.
     }
   }
-  if (waiting.length) {
-    await withTimeout(Promise.all(waiting), Math.max(1, ms), 'replies').catch(
+  if (resent.length) {
+    await withTimeout(settled(resent), Math.max(1, ms), 'replies').catch(
       () => undefined
     );
   }
+  return resent.length;
 }

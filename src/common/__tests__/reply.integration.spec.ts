@@ -7,12 +7,12 @@
  */
 import {
   type Kernel,
-  KernelManager,
+  type KernelManager,
   type KernelMessage,
   ServerConnection
 } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
-import { KERNEL, startServer } from '../../__tests__/server';
+import { KERNEL, kernelsWithSocket, startServer } from '../../__tests__/server';
 import { DeviceProbeService } from '../../kernel/service';
 import { kernelInfoReply } from '../reply';
 import { TimeoutError, withTimeout } from '../timeout';
@@ -55,11 +55,7 @@ describe('replies whose idle status is lost', () => {
 
   beforeAll(async () => {
     await startServer(server);
-    kernels = new KernelManager({
-      serverSettings: ServerConnection.makeSettings({ WebSocket: Socket }),
-      standby: 'never'
-    });
-    await kernels.ready;
+    kernels = await kernelsWithSocket(Socket);
     kernel = await kernels.startNew({ name: KERNEL });
     await ensureUsable(kernel, 120_000);
   }, 180_000);

@@ -75,6 +75,49 @@ class FakeKernel {
   }
 }
 
+/**
+ * A pending kernel_info future as JupyterLab keeps it in the connection's
+ * private `_futures`; `settle()` ends it as its reply and idle would.
+ */
+function pendingFuture(id: string) {
+  let settle = () => undefined as void;
+  const future = {
+    msg: {
+      channel: 'shell',
+      header: { msg_id: id, msg_type: 'kernel_info_request' }
+    },
+    isDisposed: false,
+    done: new Promise<void>(resolve => {
+      settle = () => {
+        future.isDisposed = true;
+        resolve();
+      };
+    }),
+    settle: () => settle()
+  };
+  return future;
+}
+
+/**
+ * A kernel that answers, with JupyterLab's private `_futures` holding
+ * requests sent before ensureUsable's, and `_sendMessage` recording what is
+ * sent again (a request sent again is answered at once).
+ */
+class FakeWithPending extends FakeKernel {
+  readonly _futures: Map<string, ReturnType<typeof pendingFuture>>;
+  readonly sentAgain: string[] = [];
+  constructor(pending: ReturnType<typeof pendingFuture>[]) {
+    super(0);
+    this._futures = new Map(
+      pending.map(future => [future.msg.header.msg_id, future])
+    );
+  }
+  _sendMessage(msg: { header: { msg_id: string } }) {
+    this.sentAgain.push(msg.header.msg_id);
+    setTimeout(() => this._futures.get(msg.header.msg_id)?.settle(), 1);
+  }
+}
+
 const asKernel = (fake: FakeKernel) =>
   fake as unknown as Kernel.IKernelConnection;
 
@@ -93,6 +136,30 @@ describe('ensureUsable', () => {
     expect(result.reconnects).toBe(0);
     expect(fake.requests).toBe(1);
     expect(fake.disposed).toBe(1);
+  });
+
+  it('sends again only a pending kernel_info that does not settle by itself', async () => {
+    // `onTheWay` gets its idle 20 ms after ensureUsable's answer; `lost`
+    // never would (sent on a deaf websocket, or its idle lost).
+    const onTheWay = pendingFuture('on-the-way');
+    const lost = pendingFuture('lost');
+    const fake = new FakeWithPending([onTheWay, lost]);
+    fake.statusChanged.connect((_, status) => {
+      if (status === 'idle') {
+        setTimeout(() => onTheWay.settle(), 20);
+      }
+    });
+    const result = await ensureUsable(asKernel(fake), 5000, { infoMs: 200 });
+    expect(result.resent).toBe(1);
+    expect(fake.sentAgain).toEqual(['lost']);
+    expect(lost.isDisposed).toBe(true);
+  });
+
+  it('sends nothing again when no request is pending', async () => {
+    const fake = new FakeWithPending([]);
+    const result = await ensureUsable(asKernel(fake), 5000, { infoMs: 200 });
+    expect(result.resent).toBe(0);
+    expect(fake.sentAgain).toEqual([]);
   });
 
   it('reconnects a deaf connection until the kernel answers', async () => {
