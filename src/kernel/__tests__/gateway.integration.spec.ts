@@ -10,12 +10,19 @@ import { SessionContext } from '@jupyterlab/apputils';
 import {
   type Kernel,
   type KernelMessage,
+  ServerConnection,
   ServiceManager
 } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { figures, startGateway, type IGateway } from '../../__tests__/gateway';
+import {
+  figures,
+  GATEWAY_WS,
+  gatewaySocket,
+  startGateway,
+  type IGateway
+} from '../../__tests__/gateway';
 import {
   closeNotebook,
   openNotebook,
@@ -71,7 +78,13 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
   beforeAll(async () => {
     gateway = await startGateway();
     await startServer(server, {}, { gatewayUrl: gateway.url });
-    manager = new ServiceManager({ standby: 'never' });
+    manager = new ServiceManager({
+      serverSettings: ServerConnection.makeSettings({
+        WebSocket: gatewaySocket()
+      }),
+      standby: 'never'
+    });
+    console.log(`gateway specs: ${GATEWAY_WS} websockets`);
     await manager.ready;
   }, 180_000);
 
