@@ -4,48 +4,11 @@
  */
 import { ServiceManager } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { readDeviceBench } from '../records/validate';
 import { savedMetadata } from '../__tests__/notebook';
+import { addRow, cost, NOTHING_LOST, type IFaultRow } from './setup';
 
-/**
- * One row: a fault, how often it was injected, and what it cost.
- */
-export interface IFaultRow {
-  fault: string;
-  tries: number;
-  /**
-   * Completed records (saved before or by the fault) missing afterwards.
-   */
-  lost: number;
-  /**
-   * Times the saved metadata was invalid after a fault.
-   */
-  invalid: number;
-  /**
-   * Unhandled errors and promise rejections while the fault ran.
-   */
-  uncaught: number;
-  /**
-   * Anything else worth printing (timings, counts).
-   */
-  notes?: string;
-}
-
-/**
- * Where rows go (one JSON document a line), beside the repository.
- */
-export const TABLE_FILE = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'faults-report.jsonl'
-);
-
-export function addRow(row: IFaultRow): void {
-  fs.appendFileSync(TABLE_FILE, JSON.stringify(row) + '\n');
-}
+export { addRow, TABLE_FILE, type IFaultRow } from './setup';
 
 /**
  * Add the row to the table, then require that the fault cost nothing: no
@@ -53,11 +16,7 @@ export function addRow(row: IFaultRow): void {
  */
 export function expectNothingLost(row: IFaultRow): void {
   addRow(row);
-  expect({
-    lost: row.lost,
-    invalid: row.invalid,
-    errors: row.uncaught
-  }).toEqual({ lost: 0, invalid: 0, errors: 0 });
+  expect(cost(row)).toEqual(NOTHING_LOST);
 }
 
 // A spec's own server: shared with the integration specs.

@@ -16,11 +16,15 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import * as fs from 'node:fs';
 import { SMALL_RUN as SMALL } from '../../src/__tests__/smallRun';
 import { readDeviceBench } from '../../src/records/validate';
-// The fault suite's table, the file its jest specs write too.
-import { TABLE_FILE } from '../../src/__faults__/setup';
+// The fault suite's table, which its jest specs write too.
+import {
+  addRow,
+  cost,
+  NOTHING_LOST,
+  type IFaultRow
+} from '../../src/__faults__/setup';
 
 const PANEL = '#jp-DeviceBench-panel';
 const FAULT_SUITE = process.env.DEVICE_BENCH_FAULT_TRIES !== undefined;
@@ -140,7 +144,7 @@ class FaultCount {
       if (this.tries < TRIES) {
         notes += `; FAILED in try ${this.tries + 1} of ${TRIES}`;
       }
-      const row = {
+      const row: IFaultRow = {
         fault,
         tries: this.tries,
         lost: this.lost,
@@ -148,23 +152,25 @@ class FaultCount {
         uncaught: this.uncaught,
         notes
       };
-      fs.appendFileSync(TABLE_FILE, JSON.stringify(row) + '\n');
+      addRow(row);
     }
   }
 
   /** Nothing lost, nothing invalid, no uncaught error in the page. */
   expectNothingLost(): void {
-    expect({
-      lost: this.lost,
-      invalid: this.invalid,
-      errors: this.uncaught
-    }).toEqual({ lost: 0, invalid: 0, errors: 0 });
+    expect(cost(this)).toEqual(NOTHING_LOST);
   }
 }
 
 /**
+ * The last "progress:" line logged, so that a line is logged only when what
+ * it says changes (polls come every 100 ms).
+ */
+let lastProgress = '';
+
+/**
  * How many devices of the panel's progress list train now (and, for the
- * log of a failed try, what the list says).
+ * log of a failed try, what the list says when that changes).
  */
 async function running(page: Page): Promise<number> {
   const rows = page.locator(`${PANEL} .jp-DeviceBench-progress li`);
@@ -189,7 +195,11 @@ async function running(page: Page): Promise<number> {
           ?.textContent?.slice(0, 200)
       };
     });
-    console.log(`progress: ${JSON.stringify(texts)} ${JSON.stringify(state)}`);
+    const line = `progress: ${JSON.stringify(texts)} ${JSON.stringify(state)}`;
+    if (line !== lastProgress) {
+      console.log(line);
+      lastProgress = line;
+    }
   }
   return count;
 }
