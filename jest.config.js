@@ -29,13 +29,7 @@ module.exports = {
   // .venv, node_modules or the built labextension for them.
   roots: ['<rootDir>/src'],
   testRegex: 'src/.*/__tests__/.*\\.spec\\.tsx?$',
-  // The full gateway suite runs on its own (`make test-gateway`,
-  // docs/gateway.md): about 2 to 7 minutes. Its smoke spec
-  // (gatewaySmoke.integration.spec.ts) runs here, in `make test`.
-  testPathIgnorePatterns: [
-    '/node_modules/',
-    'gateway\\.integration\\.spec\\.ts$'
-  ],
+  testPathIgnorePatterns: ['/node_modules/'],
   // Integration specs start servers and torch kernels: on 2 busy cores a
   // restart plus a cold probe can take a minute. Generous, but bounded.
   testTimeout: 180000,

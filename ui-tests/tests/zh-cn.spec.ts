@@ -234,3 +234,29 @@ test('the Settings Editor shows the settings in Chinese (the frontend translates
   });
   expect(title).toBe('默认基准测试配置');
 });
+
+test('the JSON Settings Editor shows the defaults with Chinese comments', async ({
+  page
+}) => {
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('settingeditor:open-json')
+  );
+  // The raw editor lists the plugins by their translated titles too.
+  const entry = page.locator(
+    '.jp-PluginList-entry[data-id="jupyterlab-device-bench:plugin"]'
+  );
+  await expect(entry).toHaveText('设备测速');
+  await entry.click();
+  const editor = page.locator('.jp-SettingsRawEditor');
+  await expect(editor).toBeVisible();
+  // Its defaults are annotated from the schema: the plugin's title and
+  // description, then each setting's title and description, alphabetically
+  // (defaultProfile first), as comments above the value.
+  const defaults = editor.locator('.cm-content').first();
+  await expect(defaults).toContainText('// 设备测速');
+  await expect(defaults).toContainText(
+    '// PyTorch 设备面板和设备选择器的设置。'
+  );
+  await expect(defaults).toContainText('// 默认基准测试配置');
+  await expect(defaults).not.toContainText('Default benchmark profile');
+});

@@ -3,8 +3,16 @@
  * real Jupyter server with `--gateway-url` to it (`GatewayClient.url`), and
  * a real ipykernel with torch in the gateway. See docs/gateway.md.
  *
+ * Part of `make test` (about 2 minutes on 2 cores), with websockets that
+ * behave as a browser's do (`gatewaySocket`). `make test-gateway` runs it
+ * with Node's own websockets (DEVICE_BENCH_GATEWAY_WS=node), which leave a
+ * stale gateway websocket behind on every connection: the fault the product
+ * works around, on every restart.
+ *
  * `DEVICE_BENCH_GATEWAY_DEVICES` sets the number of devices of the quick
- * run (2 here; `make bench-gateway` runs ten).
+ * run (2 here; `make bench-gateway` runs ten). Every test ends with no
+ * rejection left unhandled (the one JupyterLab can leave after a
+ * reconnection, docs/gateway.md).
  */
 import { SessionContext } from '@jupyterlab/apputils';
 import {
@@ -74,8 +82,15 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
   const server = new JupyterServer();
   let gateway: IGateway;
   let manager: ServiceManager.IManager;
+  // Every rejection left unhandled while a test runs: each test ends with
+  // none.
+  const unhandled: string[] = [];
+  const onUnhandled = (reason: unknown) => {
+    unhandled.push(String((reason as Error)?.message ?? reason));
+  };
 
   beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
     gateway = await startGateway();
     await startServer(server, {}, { gatewayUrl: gateway.url });
     manager = new ServiceManager({
@@ -88,6 +103,11 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
     await manager.ready;
   }, 180_000);
 
+  afterEach(() => {
+    const seen = unhandled.splice(0);
+    expect(seen).toEqual([]);
+  });
+
   afterAll(async () => {
     manager?.dispose();
     await server.shutdown();
@@ -96,6 +116,7 @@ describe('kernels behind a Jupyter Kernel Gateway', () => {
       writeFileSync(process.env.DEVICE_BENCH_GATEWAY_LOG, gateway.log());
     }
     await gateway?.stop();
+    process.off('unhandledRejection', onUnhandled);
   });
 
   it('runs its kernels in the gateway', async () => {
