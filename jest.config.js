@@ -23,6 +23,9 @@ const baseConfig = jestJupyterLab(__dirname);
 module.exports = {
   ...baseConfig,
   automock: false,
+  // @jupyterlab/testing's environment, with a way for specs to hear
+  // unhandled rejections (src/__tests__/uncaught.ts).
+  testEnvironment: '<rootDir>/src/__tests__/environment.js',
   collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts'],
   reporters: ['default'],
   // Only src/ holds specs and the modules they import: jest does not crawl

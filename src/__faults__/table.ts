@@ -6,6 +6,7 @@ import { ServiceManager } from '@jupyterlab/services';
 import type { PartialJSONObject } from '@lumino/coreutils';
 import { readDeviceBench } from '../records/validate';
 import { savedMetadata } from '../__tests__/notebook';
+import { watchUncaught } from '../__tests__/uncaught';
 import { addRow, cost, NOTHING_LOST, type IFaultRow } from './setup';
 
 export { addRow, TABLE_FILE, type IFaultRow } from './setup';
@@ -30,18 +31,10 @@ export {
  * function is called (which also stops counting and returns the count).
  */
 export function countUncaught(): () => number {
-  let count = 0;
-  const onError = (error: unknown) => {
-    count++;
-    console.error('uncaught during fault:', error);
-  };
-  process.on('unhandledRejection', onError);
-  process.on('uncaughtException', onError);
-  return () => {
-    process.off('unhandledRejection', onError);
-    process.off('uncaughtException', onError);
-    return count;
-  };
+  const stop = watchUncaught(error =>
+    console.error('uncaught during fault:', error)
+  );
+  return () => stop().length;
 }
 
 /**

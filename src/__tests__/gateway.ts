@@ -157,8 +157,10 @@ export const GATEWAY_WS =
  * as a browser's does. `node` keeps jsdom's own, which meets the fault on
  * every connection: the specs then show that the product recovers from it.
  */
-export function gatewaySocket(): typeof WebSocket {
-  if (GATEWAY_WS === 'node') {
+export function gatewaySocket(
+  kind: 'browser' | 'node' = GATEWAY_WS
+): typeof WebSocket {
+  if (kind === 'node') {
     return WebSocket;
   }
   const Native = WebSocket;

@@ -207,7 +207,7 @@ const SETTLE_MS = 500;
  * itself (its idle on its way); one still pending then was lost (sent on a
  * deaf websocket, or its idle lost on IOPub) and is sent again, with the
  * same message, on the connection that has just answered, so that its reply
- * (and the idle after it) settles it; that is waited for, at most `ms`.
+ * (and the idle after it) settles it. Both waits together take `ms` at most.
  *
  * Why: when a websocket opens, JupyterLab sends a kernel_info request and
  * chains `.then()` on it without a `catch` (`_updateConnectionStatus` in
@@ -240,9 +240,11 @@ async function settleLost(
   if (typeof send !== 'function' || !pending.length) {
     return 0;
   }
+  const deadline = performance.now() + ms;
+  const left = () => Math.max(1, deadline - performance.now());
   await withTimeout(
     settled(pending),
-    Math.max(1, Math.min(SETTLE_MS, ms)),
+    Math.min(SETTLE_MS, left()),
     'idle'
   ).catch(() => undefined);
   pending = pending.filter(future => !future.isDisposed && !ended.has(future));
@@ -256,7 +258,7 @@ async function settleLost(
     }
   }
   if (resent.length) {
-    await withTimeout(settled(resent), Math.max(1, ms), 'replies').catch(
+    await withTimeout(settled(resent), left(), 'replies').catch(
       () => undefined
     );
   }

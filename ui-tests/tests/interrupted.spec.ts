@@ -211,6 +211,8 @@ async function startRun(
   params: Record<string, unknown>,
   index: number
 ): Promise<void> {
+  // Each try's log starts with the list as it is.
+  lastProgress = '';
   let ended: unknown = null;
   void page
     .evaluate(

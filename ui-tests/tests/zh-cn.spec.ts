@@ -245,7 +245,9 @@ test('the JSON Settings Editor shows the defaults with Chinese comments', async 
   const entry = page.locator(
     '.jp-PluginList-entry[data-id="jupyterlab-device-bench:plugin"]'
   );
-  await expect(entry).toHaveText('设备测速');
+  await expect(entry.locator('.jp-PluginList-entry-label-text')).toHaveText(
+    '设备测速'
+  );
   await entry.click();
   const editor = page.locator('.jp-SettingsRawEditor');
   await expect(editor).toBeVisible();

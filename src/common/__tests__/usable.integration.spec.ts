@@ -12,6 +12,7 @@ import {
 } from '@jupyterlab/services';
 import { JupyterServer } from '@jupyterlab/testing';
 import { KERNEL, kernelsWithSocket, startServer } from '../../__tests__/server';
+import { watchUncaught } from '../../__tests__/uncaught';
 import { ensureUsable } from '../usable';
 
 /**
@@ -44,11 +45,7 @@ describe('ensureUsable on a real connection with a deaf websocket', () => {
   });
 
   it('reconnects, and the kernel_info lost with the deaf websocket is answered, not cancelled by the next restart', async () => {
-    const unhandled: string[] = [];
-    const onUnhandled = (reason: unknown) => {
-      unhandled.push(String((reason as Error)?.message ?? reason));
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const stopWatching = watchUncaught();
     let kernel: Kernel.IKernelConnection | undefined;
     try {
       kernel = await kernels.startNew({ name: KERNEL });
@@ -98,10 +95,10 @@ describe('ensureUsable on a real connection with a deaf websocket', () => {
       await new Promise(resolve => setTimeout(resolve, 100));
       // Without ensureUsable's care: ["Canceled future for
       // kernel_info_request message before replies were done"].
-      expect(unhandled).toEqual([]);
+      expect(stopWatching()).toEqual([]);
       expect(answered).toBe(true);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      stopWatching();
       await kernel?.shutdown().catch(() => undefined);
     }
   }, 180_000);
